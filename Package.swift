@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Heapwise",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "HeapwiseCore", targets: ["HeapwiseCore"]),
+        .library(name: "HeapwiseLinux", targets: ["HeapwiseLinux"]),
+        .executable(name: "heapwise", targets: ["heapwise"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
+    ],
+    targets: [
+        // Pure model: formats, modifiers, constraints, resolver, layout, heap catalog.
+        // No Glibc, no file descriptors, no syscalls (see ../shared/STYLE.md).
+        .target(
+            name: "HeapwiseCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // ioctl wrappers and uapi constants Swift cannot import directly.
+        .target(name: "CHeapwiseLinux"),
+        // The only code that talks to the kernel: heaps, dma-bufs, CPU mapping, discovery.
+        .target(
+            name: "HeapwiseLinux",
+            dependencies: [
+                "HeapwiseCore", "CHeapwiseLinux",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "heapwise",
+            dependencies: [
+                "HeapwiseCore", "HeapwiseLinux",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HeapwiseCoreTests", dependencies: ["HeapwiseCore"]),
+        .testTarget(name: "HeapwiseLinuxTests", dependencies: ["HeapwiseLinux"]),
+        .testTarget(name: "heapwiseTests", dependencies: ["heapwise"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,102 @@
+/// How a device relates to the CPU caches, ordered from least to most demanding.
+///
+/// `coherent` devices snoop CPU caches (e.g. an LLC-sharing GPU). `noncoherent` devices do not,
+/// so CPU access must be bracketed by `DMA_BUF_IOCTL_SYNC`, which makes the exporter clean or
+/// invalidate caches; any heap works. `uncached` devices need memory the CPU never caches
+/// (e.g. a scanout engine fed by unsynchronised CPU writes), so only an uncached heap fits.
+public enum CacheRequirement: String, Hashable, Sendable, Comparable, CaseIterable {
+    case coherent, noncoherent, uncached
+
+    private var rank: Int {
+        switch self {
+        case .coherent: 0
+        case .noncoherent: 1
+        case .uncached: 2
+        }
+    }
+    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+}
+
+/// The rules one device (or a merged pipeline) imposes on a buffer.
+///
+/// Every field is optional: `nil` means "this device has no rule", which is what lets a
+/// usage or a format refine a device-wide rule ("most specific wins", `overriding(with:)`)
+/// and what makes `merged(with:)` a semilattice with `Constraints()` as its identity.
+public struct Constraints: Hashable, Sendable {
+    /// Stride multiple, in bytes.
+    public var pitchAlignment: Int?
+    /// Multiple for every plane's offset inside its buffer, in bytes.
+    public var offsetAlignment: Int?
+    /// Width multiple, in pixels (e.g. 16 for macroblock-based codecs).
+    public var widthAlignment: Int?
+    /// Height multiple, in rows.
+    public var heightAlignment: Int?
+    /// Rows a driver adds after height alignment (codec reference padding).
+    public var extraRows: Int?
+    /// Bytes a driver expects after the end of each plane.
+    public var paddingBytes: Int?
+    /// Multiple for each buffer's total size, in bytes.
+    public var sizeAlignment: Int?
+    public var minWidth: Int?
+    public var minHeight: Int?
+    public var maxWidth: Int?
+    public var maxHeight: Int?
+    /// Largest stride the device can program, in bytes.
+    public var maxPitch: Int?
+    /// Whether the device needs physically contiguous memory (no IOMMU or scatter-gather DMA).
+    public var contiguous: Bool?
+    /// Width of the device's DMA mask (`dma_set_mask(dev, DMA_BIT_MASK(n))`).
+    public var addressBits: Int?
+    public var cache: CacheRequirement?
+    /// Which planes must live in separate memory regions (banks), as a partition of planes.
+    public var placement: PlanePlacement?
+
+    public init(
+        pitchAlignment: Int? = nil, offsetAlignment: Int? = nil, widthAlignment: Int? = nil,
+        heightAlignment: Int? = nil, extraRows: Int? = nil, paddingBytes: Int? = nil,
+        sizeAlignment: Int? = nil, minWidth: Int? = nil, minHeight: Int? = nil,
+        maxWidth: Int? = nil, maxHeight: Int? = nil, maxPitch: Int? = nil,
+        contiguous: Bool? = nil, addressBits: Int? = nil, cache: CacheRequirement? = nil,
+        placement: PlanePlacement? = nil
+    ) {
+        self.pitchAlignment = pitchAlignment
+        self.offsetAlignment = offsetAlignment
+        self.widthAlignment = widthAlignment
+        self.heightAlignment = heightAlignment
+        self.extraRows = extraRows
+        self.paddingBytes = paddingBytes
+        self.sizeAlignment = sizeAlignment
+        self.minWidth = minWidth
+        self.minHeight = minHeight
+        self.maxWidth = maxWidth
+        self.maxHeight = maxHeight
+        self.maxPitch = maxPitch
+        self.contiguous = contiguous
+        self.addressBits = addressBits
+        self.cache = cache
+        self.placement = placement
+    }
+
+    /// Field by field, `specific`'s rule where it has one, else this one's: how a usage
+    /// refines a device-wide rule and a format entry refines its usage.
+    public func overriding(with specific: Constraints) -> Constraints {
+        Constraints(
+            pitchAlignment: specific.pitchAlignment ?? pitchAlignment,
+            offsetAlignment: specific.offsetAlignment ?? offsetAlignment,
+            widthAlignment: specific.widthAlignment ?? widthAlignment,
+            heightAlignment: specific.heightAlignment ?? heightAlignment,
+            extraRows: specific.extraRows ?? extraRows,
+            paddingBytes: specific.paddingBytes ?? paddingBytes,
+            sizeAlignment: specific.sizeAlignment ?? sizeAlignment,
+            minWidth: specific.minWidth ?? minWidth,
+            minHeight: specific.minHeight ?? minHeight,
+            maxWidth: specific.maxWidth ?? maxWidth,
+            maxHeight: specific.maxHeight ?? maxHeight,
+            maxPitch: specific.maxPitch ?? maxPitch,
+            contiguous: specific.contiguous ?? contiguous,
+            addressBits: specific.addressBits ?? addressBits,
+            cache: specific.cache ?? cache,
+            placement: specific.placement ?? placement
+        )
+    }
+}

@@ -1,0 +1,143 @@
+/// Reads device profiles from YAML (the format is documented in the README).
+public enum ProfileParser {
+    static let topKeys = ["name", "description", "source", "constraints", "heaps", "usages"]
+    static let usageKeys = ["constraints", "formats"]
+    static let entryKeys = ["format", "modifiers", "constraints"]
+
+    public static func parse(_ text: String, file: String? = nil) throws(InputError) -> DeviceProfile {
+        let root = try YAMLValue.parse(text, file: file)
+        let fields = try root.fields(allowed: topKeys, required: ["name", "usages"])
+        guard let nameValue = fields["name"], let usagesValue = fields["usages"] else {
+            throw root.error("missing required key 'name' or 'usages'")
+        }
+        let name = try nameValue.string()
+        guard !name.isEmpty, name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw nameValue.error("a profile name uses lowercase letters, digits, '-' and '_', got '\(name)'")
+        }
+        var usages: [Usage] = []
+        for (key, value) in try usagesValue.entries() {
+            usages.append(try parseUsage(name: try key.string(), value))
+        }
+        guard !usages.isEmpty else { throw usagesValue.error("a profile needs at least one usage") }
+        return DeviceProfile(
+            name: name,
+            description: try fields["description"]?.string() ?? "",
+            sources: try fields["source"]?.strings() ?? [],
+            constraints: try fields["constraints"].map(ConstraintsParser.parse) ?? Constraints(),
+            heapPreference: try fields["heaps"]?.strings() ?? [],
+            usages: usages
+        )
+    }
+
+    private static func parseUsage(name: String, _ value: YAMLValue) throws(InputError) -> Usage {
+        let fields = try value.fields(allowed: usageKeys, required: ["formats"])
+        guard let formatsValue = fields["formats"] else { throw value.error("missing required key 'formats'") }
+        var entries: [FormatEntry] = []
+        for item in try formatsValue.sequence() {
+            entries.append(try parseEntry(item))
+        }
+        guard !entries.isEmpty else { throw formatsValue.error("usage '\(name)' lists no formats") }
+        return Usage(
+            name: name,
+            constraints: try fields["constraints"].map(ConstraintsParser.parse) ?? Constraints(),
+            formats: entries
+        )
+    }
+
+    private static func parseEntry(_ value: YAMLValue) throws(InputError) -> FormatEntry {
+        // A bare string is shorthand for a linear-only entry: `- NV12`.
+        if case .scalar = value.node {
+            return FormatEntry(format: try parseFormat(value))
+        }
+        let fields = try value.fields(allowed: entryKeys, required: ["format"])
+        guard let formatValue = fields["format"] else { throw value.error("missing required key 'format'") }
+        var modifiers: [Modifier] = []
+        for item in try fields["modifiers"]?.sequence() ?? [] {
+            modifiers.append(try parseModifier(item))
+        }
+        if fields["modifiers"] != nil && modifiers.isEmpty {
+            throw value.error("an empty modifier list accepts nothing; omit 'modifiers' for [LINEAR]")
+        }
+        return FormatEntry(
+            format: try parseFormat(formatValue),
+            modifiers: modifiers.isEmpty ? [.linear] : modifiers,
+            constraints: try fields["constraints"].map(ConstraintsParser.parse) ?? Constraints()
+        )
+    }
+
+    static func parseFormat(_ value: YAMLValue) throws(InputError) -> FormatInfo {
+        let text = try value.string()
+        do {
+            return try FormatInfo.parse(text)
+        } catch {
+            throw value.error(error.description)
+        }
+    }
+
+    static func parseModifier(_ value: YAMLValue) throws(InputError) -> Modifier {
+        let text = try value.string()
+        do {
+            return try Modifier.parse(text)
+        } catch {
+            throw value.error(error.description)
+        }
+    }
+}
+
+/// Reads a `constraints:` mapping; the same keys serve device, usage and format level.
+enum ConstraintsParser {
+    static let keys = [
+        "pitch_alignment", "offset_alignment", "width_alignment", "height_alignment", "extra_rows",
+        "padding_bytes", "size_alignment", "min_width", "min_height", "max_width", "max_height",
+        "max_pitch", "contiguous", "address_bits", "cache", "plane_placement",
+    ]
+
+    static func parse(_ value: YAMLValue) throws(InputError) -> Constraints {
+        var c = Constraints()
+        for (key, field) in try value.mapping(allowed: keys) {
+            switch key {
+            case "pitch_alignment": c.pitchAlignment = try field.int()
+            case "offset_alignment": c.offsetAlignment = try field.int()
+            case "width_alignment": c.widthAlignment = try field.int()
+            case "height_alignment": c.heightAlignment = try field.int()
+            case "extra_rows": c.extraRows = try field.int()
+            case "padding_bytes": c.paddingBytes = try field.int()
+            case "size_alignment": c.sizeAlignment = try field.int()
+            case "min_width": c.minWidth = try field.int()
+            case "min_height": c.minHeight = try field.int()
+            case "max_width": c.maxWidth = try field.int()
+            case "max_height": c.maxHeight = try field.int()
+            case "max_pitch": c.maxPitch = try field.int()
+            case "contiguous": c.contiguous = try field.bool()
+            case "address_bits": c.addressBits = try field.int()
+            case "cache":
+                let text = try field.string()
+                guard let cache = CacheRequirement(rawValue: text) else {
+                    throw field.error("cache must be coherent, noncoherent or uncached, got '\(text)'")
+                }
+                c.cache = cache
+            case "plane_placement": c.placement = try parsePlacement(field)
+            default: break
+            }
+            // Validate field by field so the error points at the offending line.
+            do {
+                try c.validate()
+            } catch {
+                throw field.error(error.description)
+            }
+        }
+        return c
+    }
+
+    private static func parsePlacement(_ value: YAMLValue) throws(InputError) -> PlanePlacement {
+        var labels: [Int: String] = [:]
+        for (key, label) in try value.entries() {
+            let plane = try key.int()
+            guard (0..<PlanePlacement.maxPlanes).contains(plane) else {
+                throw key.error("plane index must be 0 to \(PlanePlacement.maxPlanes - 1), got \(plane)")
+            }
+            labels[plane] = try label.string()
+        }
+        return PlanePlacement(labels: labels)
+    }
+}

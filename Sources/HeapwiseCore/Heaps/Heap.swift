@@ -1,0 +1,66 @@
+/// What kind of memory a dma-buf heap hands out. The names follow the kernel's heaps
+/// (`drivers/dma-buf/heaps/system_heap.c`, `cma_heap.c`) and the common vendor ones.
+public enum HeapKind: String, Hashable, Sendable, CaseIterable {
+    /// `system`: pages from the buddy allocator, scattered, cached.
+    case system
+    /// `system-uncached` (Android, some vendor trees): scattered, write-combined.
+    case systemUncached = "system-uncached"
+    /// A CMA area (`reserved`, `linux,cma`, `default_cma_region`, …): contiguous, scarce.
+    case cma
+    /// A reserved-memory carveout with its own heap driver: contiguous, fixed size.
+    case carveout
+    /// `/dev/udmabuf`: memfd pages turned into a dma-buf; scattered, cached.
+    case udmabuf
+    /// A plain memfd: CPU memory only, not a dma-buf; no device can import it.
+    case memfd
+    /// A heap Heapwise does not recognise; its properties come from the catalog file.
+    case other
+}
+
+/// The properties of one heap that decide whether a buffer may come from it.
+public struct Heap: Hashable, Sendable {
+    public var name: String
+    public var kind: HeapKind
+    /// Physically contiguous allocations (CMA, carveouts).
+    public var contiguous: Bool
+    /// Highest physical address bit the heap may hand out: 32 for a CMA area below 4 GiB,
+    /// 64 for the system heap, which allocates from any zone.
+    public var addressBits: Int
+    /// Whether the CPU maps the memory cached. Uncached heaps satisfy `cache: uncached`.
+    public var cached: Bool
+    /// Total bytes, where known (a CMA area's size); nil = limited only by system memory.
+    public var capacity: Int?
+    /// Free bytes right now, where known.
+    public var free: Int?
+    /// Whether devices can import the buffers (false only for memfd).
+    public var deviceShareable: Bool
+
+    public init(
+        name: String, kind: HeapKind, contiguous: Bool, addressBits: Int, cached: Bool,
+        capacity: Int? = nil, free: Int? = nil, deviceShareable: Bool = true
+    ) {
+        self.name = name
+        self.kind = kind
+        self.contiguous = contiguous
+        self.addressBits = addressBits
+        self.cached = cached
+        self.capacity = capacity
+        self.free = free
+        self.deviceShareable = deviceShareable
+    }
+
+    /// Whether this heap's buffers are acceptable wherever `other`'s are: at least as
+    /// contiguous, addressable by at least as narrow a DMA mask, no more cached, and as
+    /// shareable. Capacity is not part of the relation: it changes at run time.
+    public func canStandIn(for other: Heap) -> Bool {
+        (contiguous || !other.contiguous)
+            && addressBits <= other.addressBits
+            && (!cached || other.cached)
+            && (deviceShareable || !other.deviceShareable)
+    }
+
+    /// Whether `preference` (a heap name or kind from a profile's `heaps:` list) names this heap.
+    public func matches(preference: String) -> Bool {
+        preference == name || preference == kind.rawValue
+    }
+}

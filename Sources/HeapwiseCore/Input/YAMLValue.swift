@@ -1,0 +1,141 @@
+import Yams
+
+/// A node of a parsed YAML document, with the file and key path it came from, so that every
+/// error can say `profile.yaml:12:7: usages.scanout.formats[1].format: …`.
+///
+/// Profiles and pipelines are small documents written by hand; reading them through Yams'
+/// node tree (rather than `Codable`) is what gives line and column for every value and lets
+/// unknown keys be named with a suggestion.
+struct YAMLValue {
+    let node: Node
+    let path: String
+    let file: String?
+
+    /// Parses `text`; syntax errors carry libyaml's line and column.
+    static func parse(_ text: String, file: String?) throws(InputError) -> YAMLValue {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw InputError(file: file, message: "the document is empty")
+            }
+            return YAMLValue(node: node, path: "", file: file)
+        } catch let error as InputError {
+            throw error
+        } catch let error as YamlError {
+            throw Self.describe(error, file: file)
+        } catch {
+            throw InputError(file: file, message: "not valid YAML: \(error)")
+        }
+    }
+
+    private static func describe(_ error: YamlError, file: String?) -> InputError {
+        switch error {
+        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _),
+             let .composer(_, problem, mark, _):
+            return InputError(file: file, line: mark.line, column: mark.column, message: "not valid YAML: \(problem)")
+        case let .duplicatedKeysInMapping(duplicates, _):
+            return InputError(file: file, message: "duplicate keys: \(duplicates.joined(separator: ", "))")
+        default:
+            return InputError(file: file, message: "not valid YAML: \(error)")
+        }
+    }
+
+    func error(_ message: String) -> InputError {
+        InputError(
+            file: file, line: node.mark?.line, column: node.mark?.column,
+            message: path.isEmpty ? message : "\(path): \(message)"
+        )
+    }
+
+    private func child(_ node: Node, _ component: String) -> YAMLValue {
+        YAMLValue(node: node, path: path.isEmpty ? component : "\(path).\(component)", file: file)
+    }
+
+    /// The mapping's entries in document order; a key outside `allowed` is an error that
+    /// names the closest allowed key.
+    func mapping(allowed: [String]) throws(InputError) -> [(key: String, value: YAMLValue)] {
+        guard case let .mapping(mapping) = node else {
+            throw error("expected a mapping of keys (\(allowed.joined(separator: ", ")))")
+        }
+        var entries: [(key: String, value: YAMLValue)] = []
+        for (keyNode, valueNode) in mapping {
+            let key = keyNode.string ?? ""
+            let entry = child(valueNode, key)
+            guard allowed.contains(key) else {
+                let hint = Suggestion.closest(to: key, in: allowed).map { "did you mean '\($0)'?" }
+                    ?? "valid keys: \(allowed.joined(separator: ", "))"
+                throw YAMLValue(node: keyNode, path: path, file: file).error("unknown key '\(key)': \(hint)")
+            }
+            entries.append((key, entry))
+        }
+        return entries
+    }
+
+    /// Like `mapping(allowed:)` but keyed by name, checking that `required` keys are present.
+    func fields(allowed: [String], required: [String] = []) throws(InputError) -> [String: YAMLValue] {
+        var result: [String: YAMLValue] = [:]
+        for (key, value) in try mapping(allowed: allowed) { result[key] = value }
+        for key in required where result[key] == nil {
+            throw error("missing required key '\(key)'")
+        }
+        return result
+    }
+
+    /// Entries of a mapping whose keys are data (usage names, plane indices), in order.
+    func entries() throws(InputError) -> [(key: YAMLValue, value: YAMLValue)] {
+        guard case let .mapping(mapping) = node else { throw error("expected a mapping") }
+        return mapping.map { keyNode, valueNode in
+            let key = keyNode.string ?? ""
+            return (YAMLValue(node: keyNode, path: path, file: file), child(valueNode, key))
+        }
+    }
+
+    func sequence() throws(InputError) -> [YAMLValue] {
+        guard case let .sequence(sequence) = node else { throw error("expected a list") }
+        return sequence.enumerated().map { index, node in
+            YAMLValue(node: node, path: "\(path)[\(index)]", file: file)
+        }
+    }
+
+    func string() throws(InputError) -> String {
+        guard case let .scalar(scalar) = node else { throw error("expected a single value") }
+        return scalar.string
+    }
+
+    /// A whole number: decimal, `0x` hex, or a byte size with a binary suffix (`64KiB`, `256MiB`).
+    func int() throws(InputError) -> Int {
+        let text = try string()
+        guard let value = Self.parseInteger(text) else {
+            throw error("expected a whole number (decimal, 0x hex or with KiB/MiB/GiB), got '\(text)'")
+        }
+        return value
+    }
+
+    func bool() throws(InputError) -> Bool {
+        switch try string().lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        case let other: throw error("expected true or false, got '\(other)'")
+        }
+    }
+
+    /// A single string or a list of strings.
+    func strings() throws(InputError) -> [String] {
+        if case .sequence = node {
+            var result: [String] = []
+            for item in try sequence() { result.append(try item.string()) }
+            return result
+        }
+        return [try string()]
+    }
+
+    static func parseInteger(_ text: String) -> Int? {
+        let units: [(String, Int)] = [("KiB", 10), ("MiB", 20), ("GiB", 30), ("TiB", 40)]
+        for (suffix, shift) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count).filter { $0 != " " }
+            guard let base = Int(number), base >= 0, base <= Int.max >> shift else { return nil }
+            return base << shift
+        }
+        if text.hasPrefix("0x") || text.hasPrefix("0X") { return Int(text.dropFirst(2), radix: 16) }
+        return Int(text)
+    }
+}

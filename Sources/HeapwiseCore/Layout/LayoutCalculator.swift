@@ -1,0 +1,69 @@
+/// Plane sizes, strides and offsets, following the kernel's `drm_format_info_plane_width`,
+/// `drm_format_info_plane_height` and `drm_format_info_min_pitch` (`drm_fourcc.c`):
+///
+///     W' = align(W, width_alignment)          H' = align(H, height_alignment) + extra_rows
+///     w_p = W' (p = 0) or ceil(W' / hsub)     rows_p = H' (p = 0) or ceil(H' / vsub)
+///     stride_p = align(ceil(w_p × cpp_p / (block_w_p × block_h_p)), pitch_alignment)
+///     size_p = stride_p × rows_p + padding_bytes
+///     offset_0 = 0, offset_p = align(offset_{p-1} + size_{p-1}, offset_alignment)
+///     buffer size = align(end of its last plane, size_alignment)
+///
+/// A tiled modifier adds its tile: strides become whole tiles across and rows whole tile rows.
+/// Planes placed in separate regions go to separate buffers, each starting at offset 0.
+public enum LayoutCalculator {
+    public static func layout(
+        format: FormatInfo, modifier: Modifier, width: Int, height: Int, constraints c: Constraints
+    ) throws(LayoutError) -> ImageLayout {
+        var pitchAlignment = c.pitchAlignment ?? 1
+        var tileRows = 1
+        // An implicit modifier (INVALID) means "whatever the driver picks"; without a tiling
+        // ioctl that is linear, which is what drivers assume for legacy ADDFB2 and V4L2.
+        switch modifier.isImplicit ? .linear : modifier.layout {
+        case .linear:
+            break
+        case let .tiled(tile):
+            guard let combined = Arithmetic.lcm(pitchAlignment, tile.widthBytes) else {
+                throw .overflow(width: width, height: height)
+            }
+            pitchAlignment = combined
+            tileRows = tile.rows
+        case let .opaque(reason):
+            throw .opaqueModifier(modifier, reason: reason)
+        }
+
+        let overflow = LayoutError.overflow(width: width, height: height)
+        guard let alignedWidth = Arithmetic.alignUp(width, c.widthAlignment ?? 1),
+              let alignedRows = Arithmetic.alignUp(height, c.heightAlignment ?? 1),
+              let fullHeight = Arithmetic.add(alignedRows, c.extraRows ?? 0)
+        else { throw overflow }
+
+        let placement = c.placement ?? .together
+        var buffers: [BufferLayout] = []
+        var total = 0
+        for group in placement.buffers(planes: format.planes) {
+            var planes: [PlaneLayout] = []
+            var end = 0
+            for p in group {
+                let w = p == 0 ? alignedWidth : Arithmetic.divideRoundingUp(alignedWidth, format.hsub)
+                let h = p == 0 ? fullHeight : Arithmetic.divideRoundingUp(fullHeight, format.vsub)
+                let block = format.blockWidth[p] * format.blockHeight[p]
+                guard let rowBytes = Arithmetic.multiply(w, format.cpp[p]),
+                      let stride = Arithmetic.alignUp(Arithmetic.divideRoundingUp(rowBytes, block), pitchAlignment),
+                      let rows = Arithmetic.alignUp(h, tileRows),
+                      let bytes = Arithmetic.multiply(stride, rows),
+                      let size = Arithmetic.add(bytes, c.paddingBytes ?? 0),
+                      let offset = Arithmetic.alignUp(end, c.offsetAlignment ?? 1),
+                      let planeEnd = Arithmetic.add(offset, size)
+                else { throw overflow }
+                planes.append(PlaneLayout(index: p, offset: offset, stride: stride, size: size))
+                end = planeEnd
+            }
+            guard let size = Arithmetic.alignUp(end, c.sizeAlignment ?? 1),
+                  let sum = Arithmetic.add(total, size)
+            else { throw overflow }
+            total = sum
+            buffers.append(BufferLayout(planes: planes, size: size))
+        }
+        return ImageLayout(buffers: buffers, size: total)
+    }
+}

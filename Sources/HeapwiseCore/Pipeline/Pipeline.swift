@@ -1,0 +1,71 @@
+/// A request for `count` buffers of `width × height` that every participant will use.
+public struct Pipeline: Hashable, Sendable {
+    /// Dimensions are capped well above any DRM or V4L2 driver's limit (both top out at
+    /// 65535) so that every size derived from them stays far inside 64-bit arithmetic.
+    public static let maxDimension = 1 << 20
+    public static let maxCount = 1 << 16
+
+    public var width: Int
+    public var height: Int
+    public var count: Int
+    /// The pipeline's own format preference; nil means any format all participants share.
+    public var formats: [FormatInfo]?
+    public var participants: [Participant]
+
+    public init(width: Int, height: Int, count: Int = 1, formats: [FormatInfo]? = nil, participants: [Participant]) {
+        self.width = width
+        self.height = height
+        self.count = count
+        self.formats = formats
+        self.participants = participants
+    }
+}
+
+/// One device in a pipeline and the usage it puts the buffers to.
+public struct Participant: Hashable, Sendable {
+    public var device: DeviceProfile
+    public var usage: Usage
+
+    public init(device: DeviceProfile, usage: Usage) {
+        self.device = device
+        self.usage = usage
+    }
+
+    /// `device/usage`, how explanations name a participant.
+    public var label: String { device.name }
+}
+
+/// A pipeline as written, before its `device:` references are turned into profiles.
+public struct PipelineSpec: Hashable, Sendable {
+    public struct ParticipantSpec: Hashable, Sendable {
+        /// A profile name, a profile path, or a probed device (`drm:vkms`, `v4l2:vivid`).
+        public var device: String
+        public var usage: String
+        /// Where the entry is in the file, for errors found while resolving the reference.
+        public var location: InputError
+    }
+
+    public var width: Int
+    public var height: Int
+    public var count: Int
+    public var formats: [FormatInfo]?
+    public var participants: [ParticipantSpec]
+
+    /// Builds the pipeline, asking `load` for each referenced profile.
+    public func resolve(
+        loadingDevicesWith load: (ParticipantSpec) throws(InputError) -> DeviceProfile
+    ) throws(InputError) -> Pipeline {
+        var participants: [Participant] = []
+        for spec in self.participants {
+            let device = try load(spec)
+            guard let usage = device.usage(named: spec.usage) else {
+                var error = spec.location
+                error.message = "device '\(device.name)' has no usage '\(spec.usage)'; it has: "
+                    + device.usages.map(\.name).joined(separator: ", ")
+                throw error
+            }
+            participants.append(Participant(device: device, usage: usage))
+        }
+        return Pipeline(width: width, height: height, count: count, formats: formats, participants: participants)
+    }
+}

@@ -1,0 +1,96 @@
+/// A combination the resolver turned down, and why. `format`, `modifier`, `heap` and `device`
+/// are nil where the reason does not depend on them.
+public struct Rejection: Hashable, Sendable, CustomStringConvertible {
+    public let format: FormatInfo?
+    public let modifier: Modifier?
+    public let heap: String?
+    /// The participant whose rule failed; nil for pipeline-wide reasons (capacity, merging).
+    public let device: String?
+    public let reason: RejectionReason
+
+    /// `device: FORMAT/MODIFIER on heap: reason`, the one-line form used in tables and logs.
+    public var description: String {
+        var subject = format?.name ?? ""
+        if let modifier { subject += "/" + modifier.name }
+        if let heap { subject += subject.isEmpty ? "heap \(heap)" : " on heap \(heap)" }
+        let who = device.map { "\($0): " } ?? ""
+        return subject.isEmpty ? who + reason.description : "\(who)\(subject): \(reason.description)"
+    }
+}
+
+/// Why a combination fails. Kept as data, not text, so that resolving stays cheap and the
+/// text is built only when someone reads it.
+public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
+    /// The device does not list the format for the usage at all.
+    case formatNotSupported(usage: String, accepted: [String])
+    /// The device lists the format, but not with this modifier.
+    case modifierNotSupported(usage: String, accepted: [Modifier])
+    case tooWide(width: Int, max: Int)
+    case tooTall(height: Int, max: Int)
+    case tooNarrow(width: Int, min: Int)
+    case tooShort(height: Int, min: Int)
+    case pitchTooLarge(stride: Int, max: Int, pitchAlignment: Int)
+    case mergeFailed(ConstraintError)
+    case layoutFailed(LayoutError)
+    case heapNotContiguous
+    case heapAddressTooWide(heapBits: Int, deviceBits: Int)
+    case heapCached
+    case heapTooSmall(needed: Int, available: Int, count: Int)
+    case heapNotShareable
+    case heapSizeOverflow
+
+    public var description: String {
+        switch self {
+        case let .formatNotSupported(usage, accepted):
+            return "not accepted for \(usage) (accepts \(Self.list(accepted)))"
+        case let .modifierNotSupported(usage, accepted):
+            return "modifier not accepted for \(usage) (accepts only \(Self.list(accepted.map(\.name))))"
+        case let .tooWide(width, max):
+            return "max width \(max) < \(width)"
+        case let .tooTall(height, max):
+            return "max height \(max) < \(height)"
+        case let .tooNarrow(width, min):
+            return "min width \(min) > \(width)"
+        case let .tooShort(height, min):
+            return "min height \(min) > \(height)"
+        case let .pitchTooLarge(stride, max, alignment):
+            return "stride \(stride) bytes (pitch alignment \(alignment)) exceeds max pitch \(max)"
+        case let .mergeFailed(error):
+            return error.description
+        case let .layoutFailed(error):
+            return error.description
+        case .heapNotContiguous:
+            return "needs physically contiguous memory; the heap is scattered"
+        case let .heapAddressTooWide(heapBits, deviceBits):
+            return "has a \(deviceBits)-bit DMA mask; the heap may return \(heapBits)-bit addresses"
+        case .heapCached:
+            return "needs uncached memory; the heap is CPU-cached"
+        case let .heapTooSmall(needed, available, count):
+            return "\(count) buffers need \(ByteCount.format(needed)); the heap has \(ByteCount.format(available))"
+        case .heapNotShareable:
+            return "the heap is CPU-only memory (memfd); devices cannot import it"
+        case .heapSizeOverflow:
+            return "the buffers' total size does not fit in 64 bits"
+        }
+    }
+
+    private static func list(_ items: [String]) -> String {
+        items.count <= 8 ? items.joined(separator: ", ") : items.prefix(8).joined(separator: ", ") + ", …"
+    }
+}
+
+/// Human-readable byte counts with binary units, as the kernel's `/proc/meminfo` thinks of them.
+public enum ByteCount {
+    public static func format(_ bytes: Int) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(bytes) bytes" }
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? "\(Int(rounded)) \(units[unit])" : "\(rounded) \(units[unit])"
+    }
+}

@@ -1,0 +1,63 @@
+/// One way to satisfy a pipeline: a format, a modifier, a layout and a heap.
+public struct Plan: Hashable, Sendable {
+    public let format: FormatInfo
+    public let modifier: Modifier
+    public let heap: Heap
+    public let layout: ImageLayout
+    /// The participants' rules merged: what the buffer actually has to follow.
+    public let constraints: Constraints
+    /// Other heaps that satisfy the same constraints, in the order to try them if `heap`
+    /// fails at allocation time (ENOMEM from an exhausted CMA area, EACCES on a 0600 node).
+    public let fallbackHeaps: [String]
+    let rank: PlanRank
+
+    /// Bytes for all `count` buffers.
+    public func totalBytes(count: Int) -> Int { layout.size.multipliedReportingOverflow(by: count).partialValue }
+
+    /// Things a user of this plan must know, derived from the merged rules.
+    public var notes: [String] {
+        var notes: [String] = []
+        if modifier.isImplicit {
+            notes.append("implicit modifier (INVALID): the drivers pick the layout; Heapwise assumed linear")
+        }
+        if layout.buffers.count > 1 {
+            notes.append("planes \(constraints.placement?.description ?? "") must live in separate memory regions: \(layout.buffers.count) dma-bufs per image")
+        }
+        if constraints.cache == .noncoherent && heap.cached {
+            notes.append("a participant does not snoop CPU caches: bracket CPU access with DMA_BUF_IOCTL_SYNC")
+        }
+        return notes
+    }
+}
+
+/// The ordering of plans: pipeline format preference, then the devices' own preference, then
+/// heap preference, then fewer bytes; ties broken by codes and names so output is stable.
+struct PlanRank: Hashable, Sendable, Comparable {
+    var pipelineFormat: Int
+    var devicePreference: Int
+    var heapMisses: Int
+    var heapPreference: Int
+    var heapScarcity: Int
+    var bytes: Int
+    var fourcc: UInt32
+    var modifier: UInt64
+    var heapName: String
+
+    static func < (a: Self, b: Self) -> Bool {
+        (a.pipelineFormat, a.devicePreference, a.heapMisses, a.heapPreference, a.heapScarcity, a.bytes)
+            < (b.pipelineFormat, b.devicePreference, b.heapMisses, b.heapPreference, b.heapScarcity, b.bytes)
+            || (a.pipelineFormat, a.devicePreference, a.heapMisses, a.heapPreference, a.heapScarcity, a.bytes)
+            == (b.pipelineFormat, b.devicePreference, b.heapMisses, b.heapPreference, b.heapScarcity, b.bytes)
+            && (a.fourcc, a.modifier, a.heapName) < (b.fourcc, b.modifier, b.heapName)
+    }
+}
+
+/// The answer for a pipeline: the best plan (if any), the others in rank order, and why
+/// every other combination was turned down.
+public struct Resolution: Hashable, Sendable {
+    public let pipeline: Pipeline
+    public let catalog: HeapCatalog
+    public let chosen: Plan?
+    public let alternatives: [Plan]
+    public let rejected: [Rejection]
+}

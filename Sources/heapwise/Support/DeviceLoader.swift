@@ -1,0 +1,52 @@
+import HeapwiseCore
+
+/// Turns a pipeline's `device:` references into profiles.
+///
+/// A reference with a `/` or a `.yaml` ending is a path, tried relative to the pipeline file
+/// and then to the working directory. Anything else is a profile name, looked up as
+/// `NAME.yaml` in the profile directories: those given with `--profiles`, else `Profiles/`
+/// beside the pipeline file's directory and in the working directory.
+struct DeviceLoader {
+    var profileDirectories: [String]
+    private var cache: [String: DeviceProfile] = [:]
+
+    init(profileDirectories: [String], pipelineFile: String) {
+        if profileDirectories.isEmpty {
+            let base = Files.directory(of: pipelineFile)
+            self.profileDirectories = [Files.join(base, "../Profiles"), Files.join(base, "Profiles"), "Profiles"]
+        } else {
+            self.profileDirectories = profileDirectories
+        }
+    }
+
+    mutating func load(_ spec: PipelineSpec.ParticipantSpec, pipelineFile: String) throws(InputError) -> DeviceProfile {
+        let candidates: [String]
+        let reference = spec.device
+        if reference.contains(":") && !reference.contains("/") {
+            var error = spec.location
+            error.message = "'\(reference)' names a probed device; this build reads profiles only (a name in "
+                + "\(profileDirectories.joined(separator: ", ")) or a path to a .yaml file)"
+            throw error
+        } else if reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") {
+            candidates = [Files.join(Files.directory(of: pipelineFile), reference), reference]
+        } else {
+            candidates = profileDirectories.map { Files.join($0, reference + ".yaml") }
+        }
+        guard let path = candidates.first(where: Files.exists) else {
+            var error = spec.location
+            error.message = "no profile for device '\(reference)': looked for " + candidates.joined(separator: ", ")
+            throw error
+        }
+        if let cached = cache[path] { return cached }
+        let profile = try ProfileParser.parse(try Files.read(path), file: path)
+        cache[path] = profile
+        return profile
+    }
+
+    /// Reads a pipeline file and every profile it references.
+    static func loadPipeline(_ file: String, profileDirectories: [String]) throws(InputError) -> Pipeline {
+        let spec = try PipelineParser.parse(try Files.read(file), file: file)
+        var loader = DeviceLoader(profileDirectories: profileDirectories, pipelineFile: file)
+        return try spec.resolve { (participant) throws(InputError) in try loader.load(participant, pipelineFile: file) }
+    }
+}
