@@ -37,6 +37,7 @@ extension Constraints {
             maxPitch: maybe { Int.random(in: 4096...65536, using: &rng) },
             contiguous: maybe { Bool.random(using: &rng) },
             addressBits: maybe { [32, 36, 40, 48, 64].randomElement(using: &rng) ?? 64 },
+            iommu: maybe { Bool.random(using: &rng) },
             cache: maybe { CacheRequirement.allCases.randomElement(using: &rng) ?? .coherent },
             placement: maybe {
                 PlanePlacement(labels: Dictionary(uniqueKeysWithValues: (0..<4).map { ($0, labels.randomElement(using: &rng) ?? "a") }))

@@ -91,3 +91,13 @@ import Testing
         }
     }
 }
+
+extension LayoutTests {
+    /// NV12MT as drm_fourcc.h states it: each buffer 128-pixel wide multiples and 32-row
+    /// multiples, so 1280×720 gives 1280×736 luma and 1280×384 chroma (s5p-mfc's sizes).
+    @Test func samsungTiledNV12() throws {
+        let tile = try #require(Modifier(name: "SAMSUNG_64_32_TILE"))
+        let l = try layout("NV12", 1280, 720, modifier: tile)
+        #expect(planes(l) == [[0, 0, 1280, 1280 * 736], [1, 1280 * 736, 1280, 1280 * 384]])
+    }
+}

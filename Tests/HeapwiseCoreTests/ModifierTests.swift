@@ -274,6 +274,7 @@ struct ModifierLayoutTests {
         #expect(try Modifier.parse("I915_FORMAT_MOD_Y_TILED").layout == tiled(128, 32))
         #expect(try Modifier.parse("I915_FORMAT_MOD_4_TILED").layout == tiled(128, 32))
         #expect(try Modifier.parse("NVIDIA_TEGRA_TILED").layout == tiled(16, 16))
+        #expect(try Modifier.parse("SAMSUNG_64_32_TILE").layout == tiled(128, 32))
         #expect(try Modifier.parse("NVIDIA_16BX2_BLOCK(0)").layout == tiled(64, 8))
         #expect(try Modifier.parse("NVIDIA_16BX2_BLOCK(4)").layout == tiled(64, 128))
         #expect(try Modifier.parse("NVIDIA_BLOCK_LINEAR_2D(0,1,2,0xfe,5)").layout == tiled(64, 256))
@@ -288,7 +289,7 @@ struct ModifierLayoutTests {
 
     @Test(arguments: [
         "I915_FORMAT_MOD_Yf_TILED", "I915_FORMAT_MOD_Y_TILED_CCS", "I915_FORMAT_MOD_Y_TILED_GEN12_RC_CCS",
-        "I915_FORMAT_MOD_4_TILED_DG2_RC_CCS", "SAMSUNG_64_32_TILE", "SAMSUNG_16_16_TILE", "QCOM_COMPRESSED",
+        "I915_FORMAT_MOD_4_TILED_DG2_RC_CCS", "SAMSUNG_16_16_TILE", "QCOM_COMPRESSED",
         "VIVANTE_SUPER_TILED", "BROADCOM_VC4_T_TILED", "BROADCOM_SAND128", "BROADCOM_SAND128_COL_HEIGHT(96)",
         "BROADCOM_UIF", "ARM_AFBC(BLOCK_SIZE_16x16|YTR|SPARSE)", "ARM_AFRC(CU_SIZE_P0(16))",
         "ARM_16X16_BLOCK_U_INTERLEAVED", "ALLWINNER_TILED", "AMLOGIC_FBC(BASIC,0)", "AMD(GFX9,64K_S)",

@@ -45,8 +45,13 @@ public struct Constraints: Hashable, Sendable {
     public var maxPitch: Int?
     /// Whether the device needs physically contiguous memory (no IOMMU or scatter-gather DMA).
     public var contiguous: Bool?
-    /// Width of the device's DMA mask (`dma_set_mask(dev, DMA_BIT_MASK(n))`).
+    /// Width of the device's DMA mask (`dma_set_mask(dev, DMA_BIT_MASK(n))`): the highest
+    /// physical address it can reach. Behind an IOMMU (`iommu: true`) the mask limits only
+    /// the device's I/O virtual addresses, and any physical page will do.
     public var addressBits: Int?
+    /// Whether the device reaches memory through an IOMMU, so scattered pages and pages
+    /// above its DMA mask are mapped for it.
+    public var iommu: Bool?
     public var cache: CacheRequirement?
     /// Which planes must live in separate memory regions (banks), as a partition of planes.
     public var placement: PlanePlacement?
@@ -56,7 +61,7 @@ public struct Constraints: Hashable, Sendable {
         heightAlignment: Int? = nil, extraRows: Int? = nil, paddingBytes: Int? = nil,
         sizeAlignment: Int? = nil, minWidth: Int? = nil, minHeight: Int? = nil,
         maxWidth: Int? = nil, maxHeight: Int? = nil, maxPitch: Int? = nil,
-        contiguous: Bool? = nil, addressBits: Int? = nil, cache: CacheRequirement? = nil,
+        contiguous: Bool? = nil, addressBits: Int? = nil, iommu: Bool? = nil, cache: CacheRequirement? = nil,
         placement: PlanePlacement? = nil
     ) {
         self.pitchAlignment = pitchAlignment
@@ -73,6 +78,7 @@ public struct Constraints: Hashable, Sendable {
         self.maxPitch = maxPitch
         self.contiguous = contiguous
         self.addressBits = addressBits
+        self.iommu = iommu
         self.cache = cache
         self.placement = placement
     }
@@ -95,6 +101,7 @@ public struct Constraints: Hashable, Sendable {
             maxPitch: specific.maxPitch ?? maxPitch,
             contiguous: specific.contiguous ?? contiguous,
             addressBits: specific.addressBits ?? addressBits,
+            iommu: specific.iommu ?? iommu,
             cache: specific.cache ?? cache,
             placement: specific.placement ?? placement
         )

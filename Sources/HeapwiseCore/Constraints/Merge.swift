@@ -33,6 +33,7 @@ extension Constraints {
             maxPitch: both(maxPitch, other.maxPitch, min),
             contiguous: both(contiguous, other.contiguous) { $0 || $1 },
             addressBits: both(addressBits, other.addressBits, min),
+            iommu: both(iommu, other.iommu) { $0 && $1 },
             cache: both(cache, other.cache, max),
             placement: both(placement, other.placement) { $0.refined(with: $1) }
         )

@@ -89,7 +89,7 @@ enum ConstraintsParser {
     static let keys = [
         "pitch_alignment", "offset_alignment", "width_alignment", "height_alignment", "extra_rows",
         "padding_bytes", "size_alignment", "min_width", "min_height", "max_width", "max_height",
-        "max_pitch", "contiguous", "address_bits", "cache", "plane_placement",
+        "max_pitch", "contiguous", "address_bits", "iommu", "cache", "plane_placement",
     ]
 
     static func parse(_ value: YAMLValue) throws(InputError) -> Constraints {
@@ -110,6 +110,7 @@ enum ConstraintsParser {
             case "max_pitch": c.maxPitch = try field.int()
             case "contiguous": c.contiguous = try field.bool()
             case "address_bits": c.addressBits = try field.int()
+            case "iommu": c.iommu = try field.bool()
             case "cache":
                 let text = try field.string()
                 guard let cache = CacheRequirement(rawValue: text) else {

@@ -119,7 +119,14 @@ enum ModifierTable {
         let pixelTiles = "tiles are sized in pixels: byte width depends on the format"
         let sand = "SAND columns: the column pitch comes from the modifier, not the row pitch"
         return [
-            opaque("SAMSUNG_64_32_TILE", Vendor.samsung, 1, "NV12MT macroblocks in Z order, NV12 only"),
+            // drm_fourcc.h defines it for NV12 only (NV12MT): 64×32-pixel macroblocks in Z
+            // order, and "for each buffer" a width that is a multiple of 128 pixels and a
+            // height that is a multiple of 32. With NV12's one byte per luma sample and per
+            // chroma byte pair column, that is 128-byte strides and 32-row planes; the Z order
+            // moves bytes inside that area but does not change its size.
+            NamedModifier(
+                name: "SAMSUNG_64_32_TILE", rawValue: code(Vendor.samsung, 1), aliases: [],
+                layout: .tiled(TileGeometry(widthBytes: 128, rows: 32))),
             opaque("SAMSUNG_16_16_TILE", Vendor.samsung, 2, aliases: ["GENERIC_16_16_TILE"], pixelTiles),
             opaque("QCOM_COMPRESSED", Vendor.qcom, 1, "compressed, platform-specific macrotiles"),
             opaque("QCOM_TILED3", Vendor.qcom, 3, "macrotile size is platform-specific"),

@@ -13,17 +13,18 @@ public struct HeapCatalog: Hashable, Sendable {
         self.origin = origin
     }
 
-    /// A typical arm64 board: the `system` heap, and the CMA heap the kernel names `reserved`
-    /// when its area comes from `CONFIG_CMA_SIZE_MBYTES` or `cma=`. On arm64 the default CMA
-    /// area lies below 4 GiB (`arm64_dma_phys_limit` in `arch/arm64/mm/init.c`), hence 32
-    /// address bits; 256 MiB is a common `cma=` size on media boards.
+    /// A typical arm64 media board with 8 GiB of RAM from 0x4000_0000 (so the system heap,
+    /// which takes pages from any zone, may hand out addresses up to 34 bits), and the CMA
+    /// heap the kernel names `reserved` when its area comes from `CONFIG_CMA_SIZE_MBYTES` or
+    /// `cma=`. On arm64 the default CMA area lies below 4 GiB (`arm64_dma_phys_limit` in
+    /// `arch/arm64/mm/init.c`), hence 32 bits; 256 MiB is a common `cma=` size on such boards.
     public static let builtIn = HeapCatalog(
         heaps: [
-            Heap(name: "system", kind: .system, contiguous: false, addressBits: 64, cached: true),
+            Heap(name: "system", kind: .system, contiguous: false, addressBits: 34, cached: true),
             Heap(name: "reserved", kind: .cma, contiguous: true, addressBits: 32, cached: true,
                  capacity: 256 << 20),
         ],
-        origin: "built-in catalog (typical arm64 board: system + 256 MiB CMA)"
+        origin: "built-in catalog (typical arm64 board, 8 GiB: system + 256 MiB CMA below 4 GiB)"
     )
 
     /// For each heap, the other heaps that can stand in for it (`Heap.canStandIn(for:)`):

@@ -21,7 +21,8 @@ public struct Plan: Hashable, Sendable {
             notes.append("implicit modifier (INVALID): the drivers pick the layout; Heapwise assumed linear")
         }
         if layout.buffers.count > 1 {
-            notes.append("planes \(constraints.placement?.description ?? "") must live in separate memory regions: \(layout.buffers.count) dma-bufs per image")
+            let groups = layout.buffers.map { "{" + $0.planes.map { String($0.index) }.joined(separator: ",") + "}" }
+            notes.append("planes \(groups.joined(separator: " ")) must live in separate memory regions: \(layout.buffers.count) dma-bufs per image")
         }
         if constraints.cache == .noncoherent && heap.cached {
             notes.append("a participant does not snoop CPU caches: bracket CPU access with DMA_BUF_IOCTL_SYNC")

@@ -184,7 +184,7 @@ public struct Resolver: Sendable {
     static func checkHeap(_ heap: Heap, against c: Constraints) -> [RejectionReason] {
         var reasons: [RejectionReason] = []
         if c.contiguous == true && !heap.contiguous { reasons.append(.heapNotContiguous) }
-        if let bits = c.addressBits, heap.addressBits > bits {
+        if let bits = c.addressBits, c.iommu != true, heap.addressBits > bits {
             reasons.append(.heapAddressTooWide(heapBits: heap.addressBits, deviceBits: bits))
         }
         if c.cache == .uncached && heap.cached { reasons.append(.heapCached) }

@@ -23,7 +23,8 @@ enum Files {
     }
 
     static func join(_ directory: String, _ path: String) -> String {
-        path.hasPrefix("/") || directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+        let joined = path.hasPrefix("/") || directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+        return (joined as NSString).standardizingPath
     }
 
     static func exists(_ path: String) -> Bool {
