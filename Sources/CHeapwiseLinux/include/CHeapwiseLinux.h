@@ -1,0 +1,82 @@
+/*
+ * CHeapwiseLinux: the smallest C surface Swift needs to talk to the dma-buf uapi.
+ *
+ * Swift cannot call variadic ioctl(2) directly, and it cannot import the _IOW/_IOWR macros
+ * that build ioctl numbers, so each ioctl Heapwise uses is a plain function here and each
+ * request number is an exported constant. Every symbol is prefixed hw_.
+ */
+#ifndef CHEAPWISE_LINUX_H
+#define CHEAPWISE_LINUX_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* ---- ioctl request numbers (computed by the kernel's own macros in shim.c) ---- */
+extern const unsigned long hw_DMA_HEAP_IOCTL_ALLOC;
+extern const unsigned long hw_DMA_BUF_IOCTL_SYNC;
+extern const unsigned long hw_DMA_BUF_SET_NAME;
+extern const unsigned long hw_DMA_BUF_IOCTL_EXPORT_SYNC_FILE;
+extern const unsigned long hw_DMA_BUF_IOCTL_IMPORT_SYNC_FILE;
+extern const unsigned long hw_UDMABUF_CREATE;
+extern const uint32_t hw_UDMABUF_FLAGS_CLOEXEC;
+
+/* ---- flag values from linux/dma-buf.h ---- */
+extern const uint64_t hw_DMA_BUF_SYNC_READ;
+extern const uint64_t hw_DMA_BUF_SYNC_WRITE;
+extern const uint64_t hw_DMA_BUF_SYNC_RW;
+extern const uint64_t hw_DMA_BUF_SYNC_START;
+extern const uint64_t hw_DMA_BUF_SYNC_END;
+/* DMA_BUF_NAME_LEN: names are at most this many bytes including the NUL. */
+extern const int hw_DMA_BUF_NAME_LEN;
+
+/* ---- memfd seals and flags (fcntl.h, linux/memfd.h) ---- */
+extern const int hw_MFD_CLOEXEC;
+extern const int hw_MFD_ALLOW_SEALING;
+extern const int hw_F_ADD_SEALS;
+extern const int hw_F_GET_SEALS;
+extern const int hw_F_SEAL_SHRINK;
+extern const int hw_F_SEAL_GROW;
+extern const int hw_F_SEAL_WRITE;
+extern const int hw_F_SEAL_SEAL;
+
+/*
+ * Each wrapper returns what the syscall returns (-1 with errno set on failure), so the Swift
+ * funnel applies one errno policy to all of them.
+ */
+
+/* DMA_HEAP_IOCTL_ALLOC: on success *out_fd is the new dma-buf fd. */
+int hw_dma_heap_alloc(int heap_fd, uint64_t len, uint32_t fd_flags, uint64_t heap_flags, int *out_fd);
+
+/* DMA_BUF_IOCTL_SYNC with DMA_BUF_SYNC_{START,END} | DMA_BUF_SYNC_{READ,WRITE,RW}. */
+int hw_dma_buf_sync(int dmabuf_fd, uint64_t flags);
+
+/* DMA_BUF_SET_NAME: the name is copied by the kernel (at most DMA_BUF_NAME_LEN - 1 bytes). */
+int hw_dma_buf_set_name(int dmabuf_fd, const char *name);
+
+/* DMA_BUF_IOCTL_EXPORT_SYNC_FILE (Linux 6.0+): flags are DMA_BUF_SYNC_READ/WRITE. */
+int hw_dma_buf_export_sync_file(int dmabuf_fd, uint32_t flags, int *out_fd);
+
+/* DMA_BUF_IOCTL_IMPORT_SYNC_FILE (Linux 6.0+). */
+int hw_dma_buf_import_sync_file(int dmabuf_fd, uint32_t flags, int sync_fd);
+
+/* UDMABUF_CREATE: returns the new dma-buf fd. */
+int hw_udmabuf_create(int udmabuf_fd, int memfd, uint32_t flags, uint64_t offset, uint64_t size);
+
+/* memfd_create(2), called through syscall(2) so older C libraries work too. */
+int hw_memfd_create(const char *name, unsigned int flags);
+
+/* fcntl(2) is variadic as well. */
+int hw_fcntl_int(int fd, int cmd, int arg);
+
+
+/*
+ * Baselines for `heapwise bench alloc`: the same syscalls as Heapwise's allocators, in a
+ * plain C loop, timing each allocate+free with CLOCK_MONOTONIC into ns[0..iterations).
+ * Return 0, or -1 with errno from the first failing call.
+ */
+int hw_baseline_heap_loop(int heap_fd, uint64_t len, int iterations, uint64_t *ns);
+int hw_baseline_udmabuf_loop(int udmabuf_fd, uint64_t len, int iterations, uint64_t *ns);
+int hw_baseline_memfd_loop(uint64_t len, int iterations, uint64_t *ns);
+
+#endif

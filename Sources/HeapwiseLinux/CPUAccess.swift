@@ -1,0 +1,73 @@
+import CHeapwiseLinux
+import Glibc
+import SystemPackage
+
+/// How the CPU will touch a buffer, which decides the mapping's protection and the cache
+/// maintenance `DMA_BUF_IOCTL_SYNC` performs (invalidate before reads, clean after writes).
+public enum CPUAccess: Sendable {
+    case read, write, readWrite
+
+    var syncFlags: UInt64 {
+        switch self {
+        case .read: hw_DMA_BUF_SYNC_READ
+        case .write: hw_DMA_BUF_SYNC_WRITE
+        case .readWrite: hw_DMA_BUF_SYNC_RW
+        }
+    }
+
+    var protection: Int32 {
+        switch self {
+        case .read: PROT_READ
+        case .write, .readWrite: PROT_READ | PROT_WRITE
+        }
+    }
+}
+
+extension DMABuf {
+    /// Maps the buffer for the CPU, brackets `body` with `DMA_BUF_IOCTL_SYNC` START and END,
+    /// and unmaps, even when `body` throws (its error is the one reported, as swift-system's
+    /// `closeAfter` does). The sync ioctls are retried on EINTR and EAGAIN, which the kernel
+    /// returns while waiting for fences (`dma_buf_begin_cpu_access`).
+    ///
+    /// The mapping is `MAP_SHARED`: the CPU sees the device's memory, not a copy. For the
+    /// memfd fallback there is no dma-buf to sync, so only the mapping happens.
+    public func withCPUAccess<R>(
+        _ access: CPUAccess, retryOnInterrupt: Bool = true,
+        _ body: (UnsafeMutableRawBufferPointer) throws -> R
+    ) throws -> R {
+        let fd = checkedFD()
+        let address: UnsafeMutableRawPointer
+        switch Syscalls.mmap(fd, length: size, protection: access.protection) {
+        case let .success(mapped): address = mapped
+        case let .failure(errno):
+            throw LinuxError.from(errno, node: origin, operation: "mmap", message: "mapping the \(size)-byte buffer for the CPU failed")
+        }
+        defer { _ = Syscalls.munmap(address, length: size) }
+
+        if isDMABuf {
+            try sync(hw_DMA_BUF_SYNC_START | access.syncFlags, retry: retryOnInterrupt)
+        }
+        let result: R
+        do {
+            result = try body(UnsafeMutableRawBufferPointer(start: address, count: size))
+        } catch {
+            if isDMABuf { try? sync(hw_DMA_BUF_SYNC_END | access.syncFlags, retry: retryOnInterrupt) }
+            throw error
+        }
+        if isDMABuf {
+            try sync(hw_DMA_BUF_SYNC_END | access.syncFlags, retry: retryOnInterrupt)
+        }
+        return result
+    }
+
+    private func sync(_ flags: UInt64, retry: Bool) throws(LinuxError) {
+        var result = Syscalls.dmaBufSync(fd, flags: flags)
+        while retry, case let .failure(errno) = result, errno == .interrupted || errno == .resourceTemporarilyUnavailable {
+            result = Syscalls.dmaBufSync(fd, flags: flags)
+        }
+        if case let .failure(errno) = result {
+            let phase = flags & hw_DMA_BUF_SYNC_END != 0 ? "END" : "START"
+            throw .from(errno, node: origin, operation: "DMA_BUF_IOCTL_SYNC", message: "cache synchronisation (\(phase)) failed")
+        }
+    }
+}

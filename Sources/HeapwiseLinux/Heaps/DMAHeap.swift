@@ -1,0 +1,44 @@
+import Glibc
+import HeapwiseCore
+import SystemPackage
+
+/// A dma-buf heap: `/dev/dma_heap/<name>` (`drivers/dma-buf/dma-heap.c`).
+///
+/// The node is opened once, read-only (the heap ioctl needs no write access), and kept open
+/// for the allocator's lifetime, so each allocation is a single `DMA_HEAP_IOCTL_ALLOC`.
+public final class DMAHeap: BufferAllocator {
+    public let heap: Heap
+    public let node: String
+    private let fd: Int32
+
+    /// Opens the heap's node. Throws `.notFound` when the kernel has no such heap and
+    /// `.permissionDenied` when this user may not open it.
+    public init(_ heap: Heap, directory: String = HeapDiscovery.heapDirectory) throws(LinuxError) {
+        let path = directory + "/" + heap.name
+        self.heap = heap
+        self.node = path
+        switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, O_RDONLY | O_CLOEXEC) }) {
+        case let .success(fd): self.fd = fd
+        case let .failure(errno):
+            throw .from(errno, node: path, operation: "open", message: "cannot open dma-buf heap '\(heap.name)'")
+        }
+    }
+
+    deinit { _ = Syscalls.close(fd) }
+
+    /// The corresponding ioctl is `DMA_HEAP_IOCTL_ALLOC`, with `fd_flags = O_RDWR | O_CLOEXEC`
+    /// so the buffer can be mapped writable and does not leak into child processes.
+    public func allocatePageAligned(_ length: Int) throws(LinuxError) -> DMABuf {
+        switch Syscalls.retryingInterrupts(true, { Syscalls.dmaHeapAlloc(fd, length: UInt64(length)) }) {
+        case let .success(bufferFD):
+            return DMABuf(adopting: bufferFD, size: length, origin: node)
+        case let .failure(errno):
+            var error = LinuxError.from(errno, node: node, operation: "DMA_HEAP_IOCTL_ALLOC",
+                                        message: "allocating \(ByteCount.format(length)) from heap '\(heap.name)' failed")
+            if errno == .invalidArgument {
+                error.remedy = "the kernel refused the length; dma-heap rejects a buffer larger than all of RAM"
+            }
+            throw error
+        }
+    }
+}

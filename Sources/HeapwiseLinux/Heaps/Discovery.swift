@@ -1,0 +1,108 @@
+import Glibc
+import HeapwiseCore
+
+/// A heap found on this machine, with what this user can do with it.
+public struct DiscoveredHeap: Hashable, Sendable {
+    public var heap: Heap
+    /// The node allocations go through.
+    public var node: String
+    /// Whether this user can open the node (heaps are often 0600 root).
+    public var accessible: Bool
+}
+
+/// Finds the allocators of the running kernel: `/dev/dma_heap/*`, `/dev/udmabuf`, and
+/// memfd (always there), and describes each as the resolver's `Heap`.
+public enum HeapDiscovery {
+    public static let heapDirectory = "/dev/dma_heap"
+
+    /// Names the kernel and vendors give CMA heaps: `reserved` when the area comes from
+    /// `CONFIG_CMA_SIZE_MBYTES`/`cma=` (`kernel/dma/contiguous.c`), `linux,cma` or another
+    /// device-tree node name, `default_cma_region` on Linux 6.17+, `default-pool` on some
+    /// vendor trees.
+    static let cmaNames: Set = ["reserved", "linux,cma", "default_cma_region", "default-pool"]
+
+    /// Classifies a heap by its name; unknown names are `.other`, treated as scattered and
+    /// cached (the safe assumption for placement: it never claims contiguity it lacks).
+    public static func kind(ofHeapNamed name: String) -> HeapKind {
+        if name == "system" { return .system }
+        if name == "system-uncached" || name == "system_uncached" { return .systemUncached }
+        if cmaNames.contains(name) || name.hasSuffix("cma") || name.hasPrefix("cma") { return .cma }
+        if name.contains("carveout") || name.contains("secure") { return .carveout }
+        return .other
+    }
+
+    /// Every heap under `directory`, sorted by name, plus udmabuf when present.
+    public static func discover(directory: String = heapDirectory, includeUdmabuf: Bool = true) -> [DiscoveredHeap] {
+        let meminfo = ProcFiles.read("/proc/meminfo") ?? ""
+        let physicalBits = physicalAddressBits()
+        var found: [DiscoveredHeap] = []
+        for name in listDirectory(directory).sorted() {
+            let node = directory + "/" + name
+            let kind = kind(ofHeapNamed: name)
+            var heap = Heap(name: name, kind: kind, contiguous: kind == .cma || kind == .carveout,
+                            addressBits: physicalBits, cached: kind != .systemUncached)
+            if kind == .cma {
+                // The default CMA area's size is what /proc/meminfo reports as CmaTotal.
+                heap.capacity = ProcFiles.meminfo("CmaTotal", from: meminfo)
+                heap.free = ProcFiles.meminfo("CmaFree", from: meminfo)
+                heap.addressBits = cmaAddressBits(physicalBits)
+            }
+            found.append(DiscoveredHeap(heap: heap, node: node, accessible: Syscalls.access(node, R_OK)))
+        }
+        if includeUdmabuf && Syscalls.access(Udmabuf.devicePath, F_OK) {
+            var heap = Udmabuf.description
+            heap.addressBits = physicalBits
+            heap.capacity = Udmabuf.sizeLimit
+            found.append(DiscoveredHeap(heap: heap, node: Udmabuf.devicePath, accessible: Syscalls.access(Udmabuf.devicePath, R_OK | W_OK)))
+        }
+        return found
+    }
+
+    /// The catalog `heapwise plan` uses: the live heaps when this machine has any, else the
+    /// built-in one (a typical board), saying which.
+    public static func catalog(directory: String = heapDirectory) -> HeapCatalog {
+        let heaps = discover(directory: directory, includeUdmabuf: false)
+        guard !heaps.isEmpty else {
+            var builtIn = HeapCatalog.builtIn
+            builtIn.origin += "; this machine has no \(directory)"
+            return builtIn
+        }
+        return HeapCatalog(heaps: heaps.map(\.heap), origin: "live: \(directory) on this machine")
+    }
+
+    /// Bits needed to address the top of RAM, from `/proc/iomem` ("System RAM" ranges).
+    /// Unprivileged readers see zeroed addresses there; then 64 is assumed.
+    static func physicalAddressBits() -> Int {
+        guard let iomem = ProcFiles.read("/proc/iomem") else { return 64 }
+        var top: UInt64 = 0
+        for line in iomem.split(separator: "\n") where line.hasSuffix(" : System RAM") && !line.hasPrefix(" ") {
+            let range = line.split(separator: " ")[0].split(separator: "-")
+            if range.count == 2, let end = UInt64(range[1], radix: 16) { top = max(top, end) }
+        }
+        guard top > 0 else { return 64 }
+        return 64 - top.leadingZeroBitCount
+    }
+
+    /// The default CMA area sits below 4 GiB on arm64 (`arm64_dma_phys_limit`,
+    /// `arch/arm64/mm/init.c`); elsewhere it can be anywhere in RAM.
+    static func cmaAddressBits(_ physicalBits: Int) -> Int {
+        #if arch(arm64)
+        return min(32, physicalBits)
+        #else
+        return physicalBits
+        #endif
+    }
+
+    static func listDirectory(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

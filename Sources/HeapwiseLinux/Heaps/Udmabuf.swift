@@ -1,0 +1,85 @@
+import CHeapwiseLinux
+import Glibc
+import HeapwiseCore
+import SystemPackage
+
+/// `/dev/udmabuf` (`drivers/dma-buf/udmabuf.c`): turns pages of a sealed memfd into a
+/// dma-buf, so buffers an application already owns can be handed to devices.
+///
+/// The kernel insists that the memfd carries `F_SEAL_SHRINK` (its pages cannot vanish under
+/// the device) and does not carry `F_SEAL_WRITE`, that offset and size are page-aligned, and
+/// that size stays within the `size_limit_mb` module parameter (64 MiB by default).
+public final class Udmabuf: BufferAllocator {
+    public static let devicePath = "/dev/udmabuf"
+    public static let sizeLimitPath = "/sys/module/udmabuf/parameters/size_limit_mb"
+
+    public let heap: Heap
+    public let node: String
+    private let fd: Int32
+
+    public static let description = Heap(name: "udmabuf", kind: .udmabuf, contiguous: false, addressBits: 64, cached: true)
+
+    public init(path: String = Udmabuf.devicePath) throws(LinuxError) {
+        node = path
+        heap = Self.description
+        switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, O_RDWR | O_CLOEXEC) }) {
+        case let .success(fd): self.fd = fd
+        case let .failure(errno): throw .from(errno, node: path, operation: "open", message: "cannot open udmabuf")
+        }
+    }
+
+    deinit { _ = Syscalls.close(fd) }
+
+    /// The kernel's per-buffer limit in bytes, when the module parameter is readable.
+    public static var sizeLimit: Int? { ProcFiles.integer(sizeLimitPath).map { $0 << 20 } }
+
+    public func allocatePageAligned(_ length: Int) throws(LinuxError) -> DMABuf {
+        if let limit = Self.sizeLimit, length > limit {
+            throw LinuxError(
+                code: .limitExceeded, node: node, operation: "UDMABUF_CREATE",
+                message: "udmabuf buffers are limited to \(ByteCount.format(limit)) (\(Self.sizeLimitPath)); \(ByteCount.format(length)) asked",
+                remedy: "raise the limit (udmabuf.size_limit_mb=N on the kernel command line) or use a dma-buf heap"
+            )
+        }
+        let memfd = try Memfd.create(length: length, sealable: true, name: "heapwise-udmabuf")
+        defer { _ = Syscalls.close(memfd) }
+        if case let .failure(errno) = Syscalls.addSeals(memfd, hw_F_SEAL_SHRINK) {
+            throw .from(errno, node: "memfd", operation: "F_ADD_SEALS", message: "sealing the memfd against shrinking failed")
+        }
+        return try create(fromMemfd: memfd, offset: 0, size: length)
+    }
+
+    /// Wraps `size` bytes at `offset` of an existing memfd. The memfd stays the caller's; the
+    /// dma-buf holds its own references to the pages. The corresponding ioctl is `UDMABUF_CREATE`.
+    public func create(fromMemfd memfd: Int32, offset: Int, size: Int) throws(LinuxError) -> DMABuf {
+        switch Syscalls.udmabufCreate(fd, memfd: memfd, offset: UInt64(offset), size: UInt64(size)) {
+        case let .success(bufferFD):
+            return DMABuf(adopting: bufferFD, size: size, origin: node)
+        case let .failure(errno):
+            var error = LinuxError.from(errno, node: node, operation: "UDMABUF_CREATE", message: "creating a udmabuf of \(ByteCount.format(size)) failed")
+            if errno == .invalidArgument {
+                error.remedy = Self.explainInvalid(memfd: memfd, offset: offset, size: size)
+            }
+            throw error
+        }
+    }
+
+    /// udmabuf answers EINVAL for several different mistakes; say which one this was.
+    private static func explainInvalid(memfd: Int32, offset: Int, size: Int) -> String {
+        let page = Syscalls.pageSize
+        if offset % page != 0 || size % page != 0 {
+            return "offset \(offset) and size \(size) must be multiples of the page size (\(page))"
+        }
+        let seals = hw_fcntl_int(memfd, hw_F_GET_SEALS, 0)
+        if seals >= 0 && seals & hw_F_SEAL_SHRINK == 0 {
+            return "the memfd must carry F_SEAL_SHRINK (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)) so its pages cannot be truncated away"
+        }
+        if seals >= 0 && seals & hw_F_SEAL_WRITE != 0 {
+            return "the memfd must not carry F_SEAL_WRITE: devices write into udmabuf buffers"
+        }
+        if let limit = sizeLimit, size > limit {
+            return "the size exceeds the udmabuf limit of \(ByteCount.format(limit)) (\(sizeLimitPath))"
+        }
+        return "the range must lie inside a memfd created with MFD_ALLOW_SEALING"
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+import HeapwiseCore
+@testable import HeapwiseLinux
+
+/// dma-buf heaps and udmabuf against the real kernel of the lab (Lab/README.md): the system
+/// heap, the CMA heap (`reserved`), and `/dev/udmabuf`. Enabled only in the lab, where each
+/// must run; a missing node there fails the test instead of skipping it.
+@Suite(.enabled(if: KernelLab.active, "needs the kernel lab (HEAPWISE_LAB=1)"), .serialized)
+struct KernelHeapTests {
+    func heap(_ name: String) throws -> DMAHeap {
+        let description = try #require(KernelLab.heap(named: name), "the lab kernel has /dev/dma_heap/\(name)")
+        return try DMAHeap(description)
+    }
+
+    @Test(arguments: [1, 4095, 4096, 4097, 65_537, 1 << 20, (8 << 20) + 1])
+    func systemHeapAllocatesWholePages(_ length: Int) throws {
+        let buffer = try heap("system").allocate(byteCount: length)
+        let pages = (length + 4095) / 4096 * 4096
+        #expect(buffer.size == pages)
+        let info = try buffer.info()
+        #expect(info.size == pages)
+        #expect(info.exporter == "system")
+        #expect(try buffer.inode() > 0)
+    }
+
+    @Test(arguments: ["system", "reserved"])
+    func cpuWritesAreReadBack(_ name: String) throws {
+        let buffer = try heap(name).allocate(byteCount: 1 << 20)
+        try buffer.withCPUAccess(.write) { bytes in
+            for i in stride(from: 0, to: bytes.count, by: 4) {
+                bytes.storeBytes(of: UInt32(truncatingIfNeeded: i ^ 0x5A5A_A5A5), toByteOffset: i, as: UInt32.self)
+            }
+        }
+        let mismatches = try buffer.withCPUAccess(.read) { bytes in
+            stride(from: 0, to: bytes.count, by: 4).filter {
+                bytes.load(fromByteOffset: $0, as: UInt32.self) != UInt32(truncatingIfNeeded: $0 ^ 0x5A5A_A5A5)
+            }.count
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test func namesAppearInFdinfo() throws {
+        let buffer = try heap("system").allocate(byteCount: 4096)
+        try buffer.setName("heapwise-camera-0")
+        #expect(try buffer.info().name == "heapwise-camera-0")
+        #expect(throws: LinuxError.self) { try buffer.setName(String(repeating: "x", count: 32)) }
+    }
+
+    @Test func syncFilesExportAndImport() throws {
+        let buffer = try heap("system").allocate(byteCount: 4096)
+        let fence = try buffer.exportSyncFile(for: .write)
+        #expect(fence.fd >= 0)
+        try buffer.importSyncFile(fence, for: .write)
+    }
+
+    @Test func cmaHeapIsReportedContiguousWithItsSize() throws {
+        let reserved = try #require(KernelLab.heap(named: "reserved"))
+        #expect(reserved.kind == .cma)
+        #expect(reserved.contiguous)
+        #expect((reserved.capacity ?? 0) >= 64 << 20)
+        let buffer = try DMAHeap(reserved).allocate(byteCount: 1 << 20)
+        #expect(try buffer.info().exporter == "reserved")
+    }
+
+    /// Exhausting the CMA area gives ENOMEM as a typed error naming the remedy, and the
+    /// plan allocator then falls back to the system heap.
+    @Test func cmaExhaustionFallsBackToTheSystemHeap() throws {
+        let reserved = try heap("reserved")
+        var hoard: [DMABuf] = []
+        var exhaustion: LinuxError?
+        while exhaustion == nil && hoard.count < 1024 {
+            do {
+                hoard.append(try reserved.allocate(byteCount: 4 << 20))
+            } catch {
+                exhaustion = error
+            }
+        }
+        let error = try #require(exhaustion, "the CMA area never ran out")
+        #expect(error.code == .outOfMemory)
+        #expect(error.description.contains("/dev/dma_heap/reserved"))
+        #expect(error.remedy?.contains("cma=") == true)
+
+        let device = try ProfileParser.parse("name: cam\nheaps: [cma, system]\nusages: { write: { formats: [NV12] } }")
+        let catalog = HeapDiscovery.catalog()
+        let pipeline = Pipeline(width: 1920, height: 1080, count: 2, participants: [Participant(device: device, usage: device.usages[0])])
+        let plan = try #require(Resolver(catalog: catalog).resolve(pipeline).chosen)
+        #expect(plan.heap.name == "reserved")
+        let result = try PlanAllocator().allocate(plan, count: 2, catalog: catalog)
+        #expect(result.heap.name == "system")
+        #expect(result.failedAttempts.map(\.heap) == ["reserved"])
+        hoard.removeAll()
+        // With the hoard released, CMA serves again.
+        #expect(try PlanAllocator().allocate(plan, count: 2, catalog: catalog).heap.name == "reserved")
+    }
+
+    @Test func udmabufAllocatesAndMaps() throws {
+        let buffer = try Udmabuf().allocate(byteCount: 3 * 4096 + 1)
+        #expect(buffer.size == 4 * 4096)
+        #expect(try buffer.info().exporter == "udmabuf")
+        try buffer.withCPUAccess(.readWrite) { bytes in
+            bytes[0] = 0xAB
+            bytes[bytes.count - 1] = 0xCD
+        }
+        #expect(try buffer.withCPUAccess(.read) { [$0[0], $0[$0.count - 1]] } == [0xAB, 0xCD])
+    }
+
+    @Test func udmabufRefusesAMemfdWithoutShrinkSeal() throws {
+        let memfd = try Memfd.create(length: 8192, sealable: true, name: "unsealed")
+        defer { _ = Syscalls.close(memfd) }
+        do {
+            _ = try Udmabuf().create(fromMemfd: memfd, offset: 0, size: 8192)
+            Issue.record("udmabuf accepted a memfd without F_SEAL_SHRINK")
+        } catch {
+            #expect(error.errno == .invalidArgument)
+            #expect(error.remedy?.contains("F_SEAL_SHRINK") == true)
+        }
+    }
+
+    @Test func udmabufSizeLimitIsEnforcedWithAClearError() throws {
+        let limit = try #require(Udmabuf.sizeLimit, "udmabuf exposes size_limit_mb")
+        do {
+            _ = try Udmabuf().allocate(byteCount: limit + 4096)
+            Issue.record("udmabuf allocated past its limit")
+        } catch {
+            #expect(error.code == .limitExceeded)
+            #expect(error.description.contains("size_limit_mb"))
+        }
+    }
+
+    @Test func tenThousandCyclesLeakNoDescriptor() throws {
+        let system = try heap("system")
+        let before = KernelLab.openDescriptorCount()
+        for _ in 0..<10_000 {
+            let buffer = try system.allocate(byteCount: 4096)
+            buffer.close()
+        }
+        #expect(KernelLab.openDescriptorCount() == before)
+    }
+
+    @Test func discoveryFindsTheLabHeaps() throws {
+        let found = HeapDiscovery.discover()
+        #expect(found.map(\.heap.name).contains("system"))
+        #expect(found.map(\.heap.name).contains("reserved"))
+        #expect(found.contains { $0.heap.kind == .udmabuf })
+        #expect(found.allSatisfy { $0.accessible })
+        #expect(HeapDiscovery.catalog().origin.hasPrefix("live"))
+    }
+}

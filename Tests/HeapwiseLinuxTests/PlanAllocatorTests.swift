@@ -1,0 +1,71 @@
+import SystemPackage
+import Testing
+import HeapwiseCore
+@testable import HeapwiseLinux
+
+/// The fallback cascade, with stand-in allocators so it runs anywhere: the first heap fails
+/// the way an exhausted CMA area or a 0600 node does, and the next heap of the plan is used.
+@Suite struct PlanAllocatorTests {
+    /// An allocator that fails with `errno`, or hands out memfds when `errno` is nil.
+    final class Scripted: BufferAllocator {
+        let heap: Heap
+        let node: String
+        let errno: Errno?
+        init(_ heap: Heap, failing errno: Errno?) {
+            self.heap = heap
+            self.node = "/dev/dma_heap/" + heap.name
+            self.errno = errno
+        }
+        func allocatePageAligned(_ length: Int) throws(LinuxError) -> DMABuf {
+            if let errno { throw LinuxError.from(errno, node: node, operation: "DMA_HEAP_IOCTL_ALLOC") }
+            return try Memfd().allocatePageAligned(length)
+        }
+    }
+
+    static let camera = """
+        name: camera
+        heaps: [cma]
+        usages: { write: { formats: [NV12] } }
+        """
+
+    func plan(_ catalog: HeapCatalog) throws -> Plan {
+        let device = try ProfileParser.parse(Self.camera)
+        let pipeline = Pipeline(width: 640, height: 480, count: 2, participants: [Participant(device: device, usage: device.usages[0])])
+        return try #require(Resolver(catalog: catalog).resolve(pipeline).chosen)
+    }
+
+    @Test(arguments: [Errno.noMemory, .permissionDenied])
+    func fallsBackToTheNextHeap(_ failure: Errno) throws {
+        let catalog = HeapCatalog.builtIn
+        let plan = try plan(catalog)
+        #expect(plan.heap.name == "reserved")
+        #expect(plan.fallbackHeaps == ["system"])
+        let allocator = PlanAllocator { heap throws(LinuxError) in
+            Scripted(heap, failing: heap.name == "reserved" ? failure : nil)
+        }
+        let result = try allocator.allocate(plan, count: 2, catalog: catalog)
+        #expect(result.heap.name == "system")
+        #expect(result.images.count == 2)
+        #expect(result.images[0].count == 1)
+        #expect(result.images[0][0].size == 462_848)
+        #expect(result.failedAttempts.map(\.heap) == ["reserved"])
+    }
+
+    @Test func otherErrorsDoNotFallBack() throws {
+        let plan = try plan(.builtIn)
+        let allocator = PlanAllocator { heap throws(LinuxError) in Scripted(heap, failing: .invalidArgument) }
+        #expect(throws: LinuxError.self) { try allocator.allocate(plan, count: 1, catalog: .builtIn) }
+    }
+
+    @Test func exhaustingEveryHeapNamesEachFailure() throws {
+        let plan = try plan(.builtIn)
+        let allocator = PlanAllocator { heap throws(LinuxError) in Scripted(heap, failing: .noMemory) }
+        do {
+            _ = try allocator.allocate(plan, count: 1, catalog: .builtIn)
+            Issue.record("allocation succeeded with every heap out of memory")
+        } catch {
+            #expect(error.message.contains("reserved:"))
+            #expect(error.message.contains("system:"))
+        }
+    }
+}
