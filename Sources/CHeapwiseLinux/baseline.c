@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint64_t now_ns(void) {
+uint64_t hw_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -18,11 +18,11 @@ static uint64_t now_ns(void) {
 
 int hw_baseline_heap_loop(int heap_fd, uint64_t len, int iterations, uint64_t *ns) {
     for (int i = 0; i < iterations; i++) {
-        uint64_t start = now_ns();
+        uint64_t start = hw_now_ns();
         int fd;
         if (hw_dma_heap_alloc(heap_fd, len, O_RDWR | O_CLOEXEC, 0, &fd) != 0) return -1;
         close(fd);
-        ns[i] = now_ns() - start;
+        ns[i] = hw_now_ns() - start;
     }
     return 0;
 }
@@ -30,7 +30,7 @@ int hw_baseline_heap_loop(int heap_fd, uint64_t len, int iterations, uint64_t *n
 /* Per buffer: memfd_create, ftruncate, F_SEAL_SHRINK, UDMABUF_CREATE, close both. */
 int hw_baseline_udmabuf_loop(int udmabuf_fd, uint64_t len, int iterations, uint64_t *ns) {
     for (int i = 0; i < iterations; i++) {
-        uint64_t start = now_ns();
+        uint64_t start = hw_now_ns();
         int memfd = hw_memfd_create("heapwise-baseline", hw_MFD_CLOEXEC | hw_MFD_ALLOW_SEALING);
         if (memfd < 0) return -1;
         if (ftruncate(memfd, (off_t)len) != 0 || fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) != 0) {
@@ -47,7 +47,7 @@ int hw_baseline_udmabuf_loop(int udmabuf_fd, uint64_t len, int iterations, uint6
             return -1;
         }
         close(fd);
-        ns[i] = now_ns() - start;
+        ns[i] = hw_now_ns() - start;
     }
     return 0;
 }
@@ -55,8 +55,8 @@ int hw_baseline_udmabuf_loop(int udmabuf_fd, uint64_t len, int iterations, uint6
 /* Per buffer: memfd_create, ftruncate, close. */
 int hw_baseline_memfd_loop(uint64_t len, int iterations, uint64_t *ns) {
     for (int i = 0; i < iterations; i++) {
-        uint64_t start = now_ns();
-        int memfd = hw_memfd_create("heapwise-baseline", hw_MFD_CLOEXEC | hw_MFD_ALLOW_SEALING);
+        uint64_t start = hw_now_ns();
+        int memfd = hw_memfd_create("heapwise-baseline", hw_MFD_CLOEXEC);
         if (memfd < 0) return -1;
         if (ftruncate(memfd, (off_t)len) != 0) {
             int saved = errno;
@@ -65,7 +65,7 @@ int hw_baseline_memfd_loop(uint64_t len, int iterations, uint64_t *ns) {
             return -1;
         }
         close(memfd);
-        ns[i] = now_ns() - start;
+        ns[i] = hw_now_ns() - start;
     }
     return 0;
 }

@@ -66,6 +66,12 @@ struct KernelHeapTests {
     /// Exhausting the CMA area gives ENOMEM as a typed error naming the remedy, and the
     /// plan allocator then falls back to the system heap.
     @Test func cmaExhaustionFallsBackToTheSystemHeap() throws {
+        // Plan while CMA is free: the live catalog's free count would steer the resolver away.
+        let device = try ProfileParser.parse("name: cam\nheaps: [cma, system]\nusages: { write: { formats: [NV12] } }")
+        let catalog = HeapDiscovery.catalog()
+        let pipeline = Pipeline(width: 1920, height: 1080, count: 2, participants: [Participant(device: device, usage: device.usages[0])])
+        let plan = try #require(Resolver(catalog: catalog).resolve(pipeline).chosen)
+        #expect(plan.heap.name == "reserved")
         let reserved = try heap("reserved")
         var hoard: [DMABuf] = []
         var exhaustion: LinuxError?
@@ -81,11 +87,6 @@ struct KernelHeapTests {
         #expect(error.description.contains("/dev/dma_heap/reserved"))
         #expect(error.remedy?.contains("cma=") == true)
 
-        let device = try ProfileParser.parse("name: cam\nheaps: [cma, system]\nusages: { write: { formats: [NV12] } }")
-        let catalog = HeapDiscovery.catalog()
-        let pipeline = Pipeline(width: 1920, height: 1080, count: 2, participants: [Participant(device: device, usage: device.usages[0])])
-        let plan = try #require(Resolver(catalog: catalog).resolve(pipeline).chosen)
-        #expect(plan.heap.name == "reserved")
         let result = try PlanAllocator().allocate(plan, count: 2, catalog: catalog)
         #expect(result.heap.name == "system")
         #expect(result.failedAttempts.map(\.heap) == ["reserved"])

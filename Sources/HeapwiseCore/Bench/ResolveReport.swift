@@ -58,7 +58,8 @@ public struct ResolveReport: Sendable {
         ])
     }
 
-    static func fixed(_ value: Double) -> String {
+    /// Two decimals, without Foundation's formatters.
+    public static func fixed(_ value: Double) -> String {
         let hundredths = Int((value * 100).rounded())
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"

@@ -4,10 +4,18 @@
 ///
 /// Stored canonically, so equal partitions compare equal whatever labels a profile used:
 /// `groupOf[p]` is the lowest plane index in plane `p`'s group. Planes a profile does not name
-/// share one unnamed region.
+/// share one unnamed region. The four group numbers are packed into one word, which keeps
+/// `Constraints` a plain value that copies without reference counting (the resolver copies
+/// rules for every candidate).
 public struct PlanePlacement: Hashable, Sendable, CustomStringConvertible {
     public static let maxPlanes = 4
-    public let groupOf: [Int]
+    private let packed: UInt32
+
+    /// For each plane, the lowest plane index of its group.
+    public var groupOf: [Int] { (0..<Self.maxPlanes).map(group) }
+
+    @inline(__always)
+    func group(_ plane: Int) -> Int { Int((packed >> (8 * UInt32(plane))) & 0xff) }
 
     /// `labels[p]` names plane `p`'s region; planes absent from the map share a region.
     public init(labels: [Int: String]) {
@@ -15,12 +23,12 @@ public struct PlanePlacement: Hashable, Sendable, CustomStringConvertible {
     }
 
     private init<Key: Hashable>(keys: [Key]) {
-        var first: [Key: Int] = [:]
-        groupOf = keys.enumerated().map { index, key in
-            if let seen = first[key] { return seen }
-            first[key] = index
-            return index
+        var packed: UInt32 = 0
+        for (index, key) in keys.enumerated() {
+            let group = keys.firstIndex(of: key) ?? index
+            packed |= UInt32(group) << (8 * UInt32(index))
         }
+        self.packed = packed
     }
 
     /// Everything in one region: the neutral element of `refined(with:)`.
@@ -30,19 +38,18 @@ public struct PlanePlacement: Hashable, Sendable, CustomStringConvertible {
     /// Commutative, associative and idempotent, so the order of participants cannot matter.
     public func refined(with other: PlanePlacement) -> PlanePlacement {
         struct Pair: Hashable { let a: Int, b: Int }
-        return PlanePlacement(keys: (0..<Self.maxPlanes).map { Pair(a: groupOf[$0], b: other.groupOf[$0]) })
+        return PlanePlacement(keys: (0..<Self.maxPlanes).map { Pair(a: group($0), b: other.group($0)) })
     }
 
-    /// The buffers a format with `planes` planes needs: each a list of plane indices.
+    /// The buffers a format with `planes` planes needs: each a list of plane indices, in
+    /// order of their first plane.
     public func buffers(planes: Int) -> [[Int]] {
-        var order: [Int] = []
-        var members: [Int: [Int]] = [:]
-        for plane in 0..<min(planes, Self.maxPlanes) {
-            let group = groupOf[plane]
-            if members[group] == nil { order.append(group) }
-            members[group, default: []].append(plane)
+        let count = min(planes, Self.maxPlanes)
+        var result: [[Int]] = []
+        for leader in 0..<count where group(leader) == leader {
+            result.append((leader..<count).filter { group($0) == leader })
         }
-        return order.map { members[$0] ?? [] }
+        return result
     }
 
     public var description: String {

@@ -2,17 +2,20 @@
 ///
 /// Profiles are data (YAML files under `Profiles/`, or probed from a driver): the resolver
 /// never branches on a device's name, as minigbm keeps vendor knowledge in format tables.
-public struct DeviceProfile: Hashable, Sendable {
-    public var name: String
-    public var description: String
+///
+/// Profiles, usages and format entries are immutable classes: they are built once when a
+/// file is read and then shared by every resolve, which passes them around by reference.
+public final class DeviceProfile: Sendable {
+    public let name: String
+    public let description: String
     /// Where each fact comes from: driver files, functions, datasheets.
-    public var sources: [String]
+    public let sources: [String]
     /// Device-wide rules; usages and format entries refine them.
-    public var constraints: Constraints
+    public let constraints: Constraints
     /// Preferred heaps, by name or kind, most preferred first.
-    public var heapPreference: [String]
+    public let heapPreference: [String]
     /// The device's usages in file order.
-    public var usages: [Usage]
+    public let usages: [Usage]
 
     public init(
         name: String, description: String = "", sources: [String] = [], constraints: Constraints = Constraints(),
@@ -30,27 +33,50 @@ public struct DeviceProfile: Hashable, Sendable {
 }
 
 /// One way a device uses a buffer (`read`, `write`, `scanout`, …) and what it accepts there.
-public struct Usage: Hashable, Sendable {
-    public var name: String
+public final class Usage: Sendable {
+    public let name: String
     /// Refinements of the device-wide rules for this usage.
-    public var constraints: Constraints
+    public let constraints: Constraints
     /// Accepted formats with their modifiers, in the device's order of preference.
-    public var formats: [FormatEntry]
+    public let formats: [FormatEntry]
+    /// The distinct formats of `formats`, in order: what rejections list as "accepts …".
+    public let acceptedFormats: [FormatInfo]
+    /// For each of `acceptedFormats`, every modifier the usage pairs it with, in order.
+    private let modifiersByFormat: [[Modifier]]
 
     public init(name: String, constraints: Constraints = Constraints(), formats: [FormatEntry]) {
         self.name = name
         self.constraints = constraints
         self.formats = formats
+        var distinct: [FormatInfo] = []
+        for entry in formats where !distinct.contains(where: { $0.fourcc == entry.format.fourcc }) {
+            distinct.append(entry.format)
+        }
+        self.acceptedFormats = distinct
+        self.modifiersByFormat = distinct.map { format in
+            formats.filter { $0.format.fourcc == format.fourcc }.flatMap(\.modifiers)
+        }
+    }
+
+    /// Whether any entry accepts `format`.
+    public func accepts(_ format: FourCC) -> Bool {
+        acceptedFormats.contains { $0.fourcc == format }
+    }
+
+    /// Every modifier the usage pairs with `format`, in preference order.
+    public func modifiers(for format: FourCC) -> [Modifier] {
+        guard let index = acceptedFormats.firstIndex(where: { $0.fourcc == format }) else { return [] }
+        return modifiersByFormat[index]
     }
 }
 
 /// A format a usage accepts, the modifiers it accepts it with (preferred first), and any
 /// rules that apply only to this combination (a tiled modifier's own alignment, a
 /// multi-planar format's bank placement).
-public struct FormatEntry: Hashable, Sendable {
-    public var format: FormatInfo
-    public var modifiers: [Modifier]
-    public var constraints: Constraints
+public final class FormatEntry: Sendable {
+    public let format: FormatInfo
+    public let modifiers: [Modifier]
+    public let constraints: Constraints
 
     public init(format: FormatInfo, modifiers: [Modifier] = [.linear], constraints: Constraints = Constraints()) {
         self.format = format

@@ -4,7 +4,11 @@
 /// `char_per_block`: bytes per pixel for plain formats, bytes per `blockWidth × blockHeight`
 /// block for block formats (`X0L0`, `Q410`, …). Plain formats have 1×1 blocks, which is how
 /// `drm_format_info_block_width/height` and `drm_format_info_min_pitch` treat a zero block size.
-public struct FormatInfo: Hashable, Sendable {
+///
+/// A class, not a struct: rows are created once, in the table, and then passed around by the
+/// resolver for every candidate and rejection; sharing one immutable row costs one retain
+/// where a struct of four arrays and a string would cost five.
+public final class FormatInfo: Hashable, Sendable, CustomStringConvertible {
     /// Name from `drm_fourcc.h` without the `DRM_FORMAT_` prefix: `XRGB8888`, `NV12`.
     public let name: String
     public let fourcc: FourCC
@@ -40,4 +44,13 @@ public struct FormatInfo: Hashable, Sendable {
         self.isYUV = isYUV
         self.hasAlpha = hasAlpha
     }
+
+    /// Rows are unique by code; the name is compared too so a hand-made row never aliases one.
+    public static func == (a: FormatInfo, b: FormatInfo) -> Bool {
+        a === b || (a.fourcc == b.fourcc && a.name == b.name)
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(fourcc) }
+
+    public var description: String { name }
 }

@@ -38,12 +38,15 @@ public enum LayoutCalculator {
         else { throw overflow }
 
         let placement = c.placement ?? .together
+        let planeCount = min(format.planes, PlanePlacement.maxPlanes)
         var buffers: [BufferLayout] = []
         var total = 0
-        for group in placement.buffers(planes: format.planes) {
+        // One buffer per group of planes, groups in order of their first plane.
+        for leader in 0..<planeCount where placement.group(leader) == leader {
             var planes: [PlaneLayout] = []
+            planes.reserveCapacity(planeCount - leader)
             var end = 0
-            for p in group {
+            for p in leader..<planeCount where placement.group(p) == leader {
                 let w = p == 0 ? alignedWidth : Arithmetic.divideRoundingUp(alignedWidth, format.hsub)
                 let h = p == 0 ? fullHeight : Arithmetic.divideRoundingUp(fullHeight, format.vsub)
                 let block = format.blockWidth[p] * format.blockHeight[p]

@@ -1,5 +1,5 @@
 /// A request for `count` buffers of `width × height` that every participant will use.
-public struct Pipeline: Hashable, Sendable {
+public struct Pipeline: Sendable {
     /// Dimensions are capped well above any DRM or V4L2 driver's limit (both top out at
     /// 65535) so that every size derived from them stays far inside 64-bit arithmetic.
     public static let maxDimension = 1 << 20
@@ -22,7 +22,7 @@ public struct Pipeline: Hashable, Sendable {
 }
 
 /// One device in a pipeline and the usage it puts the buffers to.
-public struct Participant: Hashable, Sendable {
+public struct Participant: Sendable {
     public var device: DeviceProfile
     public var usage: Usage
 

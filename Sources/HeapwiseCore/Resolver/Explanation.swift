@@ -22,7 +22,7 @@ public struct Rejection: Hashable, Sendable, CustomStringConvertible {
 /// text is built only when someone reads it.
 public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
     /// The device does not list the format for the usage at all.
-    case formatNotSupported(usage: String, accepted: [String])
+    case formatNotSupported(usage: String, accepted: [FormatInfo])
     /// The device lists the format, but not with this modifier.
     case modifierNotSupported(usage: String, accepted: [Modifier])
     case tooWide(width: Int, max: Int)
@@ -42,7 +42,7 @@ public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .formatNotSupported(usage, accepted):
-            return "not accepted for \(usage) (accepts \(Self.list(accepted)))"
+            return "not accepted for \(usage) (accepts \(Self.list(accepted.map(\.name))))"
         case let .modifierNotSupported(usage, accepted):
             return "modifier not accepted for \(usage) (accepts only \(Self.list(accepted.map(\.name))))"
         case let .tooWide(width, max):

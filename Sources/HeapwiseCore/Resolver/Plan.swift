@@ -55,7 +55,7 @@ struct PlanRank: Hashable, Sendable, Comparable {
 
 /// The answer for a pipeline: the best plan (if any), the others in rank order, and why
 /// every other combination was turned down.
-public struct Resolution: Hashable, Sendable {
+public struct Resolution: Sendable {
     public let pipeline: Pipeline
     public let catalog: HeapCatalog
     public let chosen: Plan?

@@ -13,17 +13,21 @@ public struct Resolver: Sendable {
     public func resolve(_ pipeline: Pipeline) -> Resolution {
         var plans: [Plan] = []
         var rejected: [Rejection] = []
+        plans.reserveCapacity(8)
+        rejected.reserveCapacity(32)
         let participants = pipeline.participants
         let heapRanks = catalog.heaps.map { heapPreferenceRank($0, participants) }
+        // Device-wide rules refined by the usage: the same for every candidate, so merged once.
+        let usageRules = participants.map { $0.device.constraints.overriding(with: $0.usage.constraints) }
 
         for (formatRank, format) in candidateFormats(pipeline).enumerated() {
             // Which participants accept the format at all.
             var accepting = true
-            for p in participants where !p.usage.formats.contains(where: { $0.format.fourcc == format.fourcc }) {
+            for p in participants where !p.usage.accepts(format.fourcc) {
                 accepting = false
                 rejected.append(Rejection(
                     format: format, modifier: nil, heap: nil, device: p.label,
-                    reason: .formatNotSupported(usage: p.usage.name, accepted: acceptedFormats(p.usage))
+                    reason: .formatNotSupported(usage: p.usage.name, accepted: p.usage.acceptedFormats)
                 ))
             }
             guard accepting else { continue }
@@ -31,7 +35,7 @@ public struct Resolver: Sendable {
             for modifier in candidateModifiers(format, participants) {
                 evaluate(
                     format: format, modifier: modifier, formatRank: formatRank, pipeline: pipeline,
-                    heapRanks: heapRanks, plans: &plans, rejected: &rejected
+                    usageRules: usageRules, heapRanks: heapRanks, plans: &plans, rejected: &rejected
                 )
             }
         }
@@ -43,13 +47,13 @@ public struct Resolver: Sendable {
     }
 
     /// The pipeline's own list, else every format any participant names, in participant order.
+    /// (Lists are a few dozen entries: a linear search beats hashing here.)
     private func candidateFormats(_ pipeline: Pipeline) -> [FormatInfo] {
         if let formats = pipeline.formats { return formats }
-        var seen = Set<FourCC>()
         var result: [FormatInfo] = []
         for p in pipeline.participants {
-            for entry in p.usage.formats where seen.insert(entry.format.fourcc).inserted {
-                result.append(entry.format)
+            for format in p.usage.acceptedFormats where !result.contains(where: { $0.fourcc == format.fourcc }) {
+                result.append(format)
             }
         }
         return result
@@ -57,18 +61,17 @@ public struct Resolver: Sendable {
 
     /// Every modifier any participant pairs with `format`, in first-seen order.
     private func candidateModifiers(_ format: FormatInfo, _ participants: [Participant]) -> [Modifier] {
-        var seen = Set<Modifier>()
         var result: [Modifier] = []
         for p in participants {
-            for entry in p.usage.formats where entry.format.fourcc == format.fourcc {
-                for modifier in entry.modifiers where seen.insert(modifier).inserted { result.append(modifier) }
+            for modifier in p.usage.modifiers(for: format.fourcc) where !result.contains(modifier) {
+                result.append(modifier)
             }
         }
         return result
     }
 
     private func evaluate(
-        format: FormatInfo, modifier: Modifier, formatRank: Int, pipeline: Pipeline,
+        format: FormatInfo, modifier: Modifier, formatRank: Int, pipeline: Pipeline, usageRules: [Constraints],
         heapRanks: [(misses: Int, position: Int)], plans: inout [Plan], rejected: inout [Rejection]
     ) {
         let participants = pipeline.participants
@@ -81,15 +84,14 @@ public struct Resolver: Sendable {
         rules.reserveCapacity(participants.count)
         var preference = 0
         var failed = false
-        for p in participants {
+        for (p, usageRule) in zip(participants, usageRules) {
             guard let (entry, position) = Self.entry(for: format, modifier, in: p.usage) else {
                 failed = true
-                let accepted = p.usage.formats.filter { $0.format.fourcc == format.fourcc }.flatMap(\.modifiers)
-                reject(p.label, .modifierNotSupported(usage: p.usage.name, accepted: accepted))
+                reject(p.label, .modifierNotSupported(usage: p.usage.name, accepted: p.usage.modifiers(for: format.fourcc)))
                 continue
             }
             preference += position
-            let c = p.device.constraints.overriding(with: p.usage.constraints).overriding(with: entry.constraints)
+            let c = usageRule.overriding(with: entry.constraints)
             if let reason = Self.checkDimensions(c, pipeline) {
                 failed = true
                 reject(p.label, reason)
@@ -221,10 +223,5 @@ public struct Resolver: Sendable {
     private static func heapOrder(_ heap: Heap, _ rank: (misses: Int, position: Int)) -> (misses: Int, position: Int, scarcity: Int) {
         let scarcity = (heap.contiguous ? 100 : 0) + (64 - heap.addressBits) + (heap.cached ? 0 : 1)
         return (rank.misses, rank.position, scarcity)
-    }
-
-    private func acceptedFormats(_ usage: Usage) -> [String] {
-        var seen = Set<FourCC>()
-        return usage.formats.compactMap { seen.insert($0.format.fourcc).inserted ? $0.format.name : nil }
     }
 }

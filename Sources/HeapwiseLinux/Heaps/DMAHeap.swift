@@ -10,6 +10,8 @@ public final class DMAHeap: BufferAllocator {
     public let heap: Heap
     public let node: String
     private let fd: Int32
+    /// The open node, for the benchmark's C baseline loop.
+    var descriptor: Int32 { fd }
 
     /// Opens the heap's node. Throws `.notFound` when the kernel has no such heap and
     /// `.permissionDenied` when this user may not open it.

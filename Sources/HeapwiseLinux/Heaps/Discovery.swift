@@ -8,6 +8,12 @@ public struct DiscoveredHeap: Hashable, Sendable {
     public var node: String
     /// Whether this user can open the node (heaps are often 0600 root).
     public var accessible: Bool
+
+    public init(heap: Heap, node: String, accessible: Bool) {
+        self.heap = heap
+        self.node = node
+        self.accessible = accessible
+    }
 }
 
 /// Finds the allocators of the running kernel: `/dev/dma_heap/*`, `/dev/udmabuf`, and

@@ -23,7 +23,7 @@ public final class Memfd: BufferAllocator {
     }
 
     /// A memfd of `length` bytes; `sealable` adds `MFD_ALLOW_SEALING` (udmabuf needs it).
-    static func create(length: Int, sealable: Bool, name: String) throws(LinuxError) -> Int32 {
+    static func create(length: Int, sealable: Bool, name: StaticString) throws(LinuxError) -> Int32 {
         let flags = hw_MFD_CLOEXEC | (sealable ? hw_MFD_ALLOW_SEALING : 0)
         let fd: Int32
         switch Syscalls.memfdCreate(name, flags: flags) {

@@ -15,13 +15,18 @@ public final class Udmabuf: BufferAllocator {
 
     public let heap: Heap
     public let node: String
+    /// The module's per-buffer limit, read once when the device is opened.
+    public let limit: Int?
     private let fd: Int32
+    /// The open node, for the benchmark's C baseline loop.
+    var descriptor: Int32 { fd }
 
     public static let description = Heap(name: "udmabuf", kind: .udmabuf, contiguous: false, addressBits: 64, cached: true)
 
     public init(path: String = Udmabuf.devicePath) throws(LinuxError) {
         node = path
         heap = Self.description
+        limit = Self.sizeLimit
         switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, O_RDWR | O_CLOEXEC) }) {
         case let .success(fd): self.fd = fd
         case let .failure(errno): throw .from(errno, node: path, operation: "open", message: "cannot open udmabuf")
@@ -34,7 +39,7 @@ public final class Udmabuf: BufferAllocator {
     public static var sizeLimit: Int? { ProcFiles.integer(sizeLimitPath).map { $0 << 20 } }
 
     public func allocatePageAligned(_ length: Int) throws(LinuxError) -> DMABuf {
-        if let limit = Self.sizeLimit, length > limit {
+        if let limit, length > limit {
             throw LinuxError(
                 code: .limitExceeded, node: node, operation: "UDMABUF_CREATE",
                 message: "udmabuf buffers are limited to \(ByteCount.format(limit)) (\(Self.sizeLimitPath)); \(ByteCount.format(length)) asked",

@@ -42,8 +42,13 @@ enum Syscalls {
         call(.ioctl) { hw_udmabuf_create(deviceFD, memfd, hw_UDMABUF_FLAGS_CLOEXEC, offset, size) }
     }
 
-    static func memfdCreate(_ name: String, flags: Int32) -> Result<Int32, Errno> {
-        call(.memfdCreate) { hw_memfd_create(name, UInt32(flags)) }
+    /// Takes a `StaticString`: the name is a debugging label (`/proc/PID/fd` shows
+    /// `memfd:NAME`), and a static one costs no conversion on the allocation path.
+    static func memfdCreate(_ name: StaticString, flags: Int32) -> Result<Int32, Errno> {
+        // A string literal's storage is NUL-terminated, so it can go to C as it is.
+        call(.memfdCreate) {
+            hw_memfd_create(UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self), UInt32(flags))
+        }
     }
 
     static func ftruncate(_ fd: Int32, _ length: Int) -> Result<Void, Errno> {

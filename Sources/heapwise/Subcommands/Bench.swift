@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import HeapwiseCore
+import HeapwiseLinux
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Heapwise (build with -c release for meaningful numbers).",
-        subcommands: [Resolve.self]
+        subcommands: [Resolve.self, Alloc.self]
     )
 
     struct Resolve: ParsableCommand {

@@ -1,36 +1,75 @@
 import ArgumentParser
 import HeapwiseCore
+import HeapwiseLinux
 
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Resolve a pipeline: pick format, modifier, layout and heap, and explain every rejection.",
-        discussion: "Exit status: 0 a plan was found, 3 no plan satisfies the pipeline, 2 invalid input."
+        discussion: """
+            Heaps come from --heaps FILE, else from this machine's /dev/dma_heap, else from the built-in \
+            catalog of a typical board; the output says which.
+            Exit status: 0 a plan was found (and allocated, with --allocate), 2 invalid input, 3 no plan \
+            satisfies the pipeline, 4 the kernel could not allocate the plan.
+            """
     )
 
     @Argument(help: "The pipeline file (YAML).")
     var pipeline: String
 
-    @Option(help: "A heap catalog file (YAML) to plan against instead of the built-in one.")
+    @Option(help: "A heap catalog file (YAML) to plan against instead of this machine's heaps.")
     var heaps: String?
 
     @Option(name: .customLong("profiles"), help: "A directory of device profiles (repeatable).")
     var profileDirectories: [String] = []
 
+    @Flag(help: "Allocate the chosen plan's buffers, write and verify a test pattern, and list them.")
+    var allocate = false
+
     @Flag(help: "Print JSON for scripts.")
     var json = false
 
+    func validate() throws {
+        if allocate && heaps != nil {
+            throw ValidationError("--allocate allocates from this machine's heaps; it cannot be combined with --heaps")
+        }
+    }
+
     func run() throws {
         let resolution: Resolution
+        let live: Bool
         do {
             let pipeline = try DeviceLoader.loadPipeline(self.pipeline, profileDirectories: profileDirectories)
-            let catalog = try heaps.map { path throws(InputError) in
-                try HeapCatalogParser.parse(try Files.read(path), file: path)
-            } ?? .builtIn
+            let catalog: HeapCatalog
+            if let heaps {
+                catalog = try HeapCatalogParser.parse(try Files.read(heaps), file: heaps)
+            } else {
+                catalog = HeapDiscovery.catalog()
+            }
+            live = catalog.origin.hasPrefix("live")
             resolution = Resolver(catalog: catalog).resolve(pipeline)
         } catch {
             throw reportInvalidInput(error)
         }
-        print(json ? resolution.json.serialized() : resolution.text())
-        if resolution.chosen == nil { throw Exit.unsatisfiable }
+        guard allocate, let chosen = resolution.chosen else {
+            print(json ? resolution.json.serialized() : resolution.text())
+            if resolution.chosen == nil { throw Exit.unsatisfiable }
+            return
+        }
+        let allocation: PlanAllocation
+        do {
+            allocation = try PlanAllocation.run(chosen, count: resolution.pipeline.count, catalog: resolution.catalog, live: live)
+        } catch {
+            print(json ? resolution.json.serialized() : resolution.text())
+            printError("heapwise: error: \(error)")
+            throw Exit.allocationFailed
+        }
+        if json {
+            guard case let .object(fields) = resolution.json else { return }
+            print(JSON.object(fields + [("allocation", allocation.json)]).serialized())
+        } else {
+            print(resolution.text())
+            print("\n" + allocation.text)
+        }
+        if allocation.rows.contains(where: { !$0.verified }) { throw Exit.allocationFailed }
     }
 }

@@ -9,6 +9,8 @@ enum Exit {
     static let invalidInput = ExitCode(2)
     /// The input is fine but no plan satisfies every participant.
     static let unsatisfiable = ExitCode(3)
+    /// The kernel refused: no heap of the plan could allocate, or a buffer failed its check.
+    static let allocationFailed = ExitCode(4)
 }
 
 /// Prints an input error the way compilers do and exits with `Exit.invalidInput`.

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the Heapwise lab payload into OUT_DIR: the Swift test bundle (debug) and a release
+# `heapwise` for the CLI checks and `bench alloc`, both dynamically linked, so the Swift
+# runtime and glibc libraries they use are copied beside them (Swift Testing has no static
+# form), the profiles and pipelines the checks use, and `run`, the guest-side script.
+#
+# Usage: Lab/payloads/heapwise/build.sh OUT_DIR
+set -euo pipefail
+out=${1:?usage: build.sh OUT_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+cd "$repo"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+swift build --build-tests >"$log" 2>&1 || { cat "$log"; exit 1; }
+swift build -c release --product heapwise >"$log" 2>&1 || { cat "$log"; exit 1; }
+bin_debug=$(swift build --show-bin-path)
+bin_release=$(swift build -c release --show-bin-path)
+
+rm -rf "$out"
+mkdir -p "$out/lib" "$out/Profiles" "$out/lab"
+cp "$bin_debug/HeapwisePackageTests.xctest" "$out/"
+strip --strip-debug "$out/HeapwisePackageTests.xctest"
+cp "$bin_release/heapwise" "$out/heapwise"
+strip "$out/heapwise"
+
+# Every shared library the test bundle needs, and the dynamic loader, by their real paths:
+# the guest has no libraries of its own, and `run` points the loader at lib/.
+ldd "$bin_debug/HeapwisePackageTests.xctest" "$bin_release/heapwise" | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | sort -u |
+  while read -r lib; do cp -L "$lib" "$out/lib/"; done
+
+cp "$repo"/Profiles/*.yaml "$out/Profiles/"
+cp "$here"/lab/*.yaml "$out/lab/"
+cp "$here/run" "$out/run"
+chmod +x "$out/run" "$out/heapwise"
+du -sh "$out" | awk '{print "payload: " $1}'

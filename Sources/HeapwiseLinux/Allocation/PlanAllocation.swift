@@ -1,0 +1,72 @@
+import HeapwiseCore
+
+/// What `heapwise plan --allocate` does with a chosen plan: allocate every buffer (falling
+/// back along the plan's heaps, or to CPU-only memfd on a machine without heaps), write a
+/// test pattern through `withCPUAccess`, read it back, and describe each buffer.
+public struct PlanAllocation {
+    public struct Row: Hashable, Sendable {
+        public let image: Int
+        public let buffer: Int
+        public let heap: String
+        public let fd: Int32
+        public let inode: UInt64
+        public let size: Int
+        public let name: String?
+        public let exporter: String?
+        public let verified: Bool
+    }
+
+    public let rows: [Row]
+    public let heap: Heap
+    public let cpuOnly: Bool
+    public let failedAttempts: [(heap: String, error: LinuxError)]
+    /// The buffers themselves; they stay allocated while this value lives.
+    public let buffers: AllocatedPlan
+
+    /// - Parameter live: whether the plan's catalog came from this machine's heaps. When it
+    ///   did not (no `/dev/dma_heap` here), buffers come from memfd and are labelled CPU-only.
+    public static func run(_ plan: Plan, count: Int, catalog: HeapCatalog, live: Bool, name: String = "heapwise") throws(LinuxError) -> PlanAllocation {
+        let allocated: AllocatedPlan
+        if live {
+            allocated = try PlanAllocator().allocate(plan, count: count, catalog: catalog, name: name)
+        } else {
+            let memfd = PlanAllocator { _ throws(LinuxError) in Memfd() }
+            allocated = try memfd.allocate(plan, count: count, catalog: catalog, name: name)
+        }
+        var rows: [Row] = []
+        for (image, buffers) in allocated.images.enumerated() {
+            for (index, buffer) in buffers.enumerated() {
+                let seed = UInt8(truncatingIfNeeded: image &* 31 &+ index &* 7 &+ 1)
+                let verified = try Self.writeAndVerify(buffer, seed: seed)
+                let info = buffer.isDMABuf ? try buffer.info() : nil
+                rows.append(Row(
+                    image: image, buffer: index, heap: live ? allocated.heap.name : "memfd", fd: buffer.fd,
+                    inode: try buffer.inode(), size: buffer.size, name: info?.name, exporter: info?.exporter,
+                    verified: verified
+                ))
+            }
+        }
+        return PlanAllocation(
+            rows: rows, heap: live ? allocated.heap : Memfd.description, cpuOnly: !live,
+            failedAttempts: allocated.failedAttempts, buffers: allocated
+        )
+    }
+
+    /// Writes a pattern that differs per byte and per buffer, then reads it back in a second
+    /// access, so a buffer that aliases another or loses writes is caught.
+    static func writeAndVerify(_ buffer: DMABuf, seed: UInt8) throws(LinuxError) -> Bool {
+        func pattern(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: i &* 131) &+ seed }
+        do {
+            try buffer.withCPUAccess(.write) { bytes in
+                for i in 0..<bytes.count { bytes[i] = pattern(i) }
+            }
+            return try buffer.withCPUAccess(.read) { bytes in
+                (0..<bytes.count).allSatisfy { bytes[$0] == pattern($0) }
+            }
+        } catch let error as LinuxError {
+            throw error
+        } catch {
+            throw LinuxError(code: .failed, node: buffer.origin, operation: "CPU access", message: "\(error)")
+        }
+    }
+}
