@@ -1,11 +1,44 @@
 #!/usr/bin/env bash
-# Runs every test Heapwise has: the Swift test suites on this machine, then (where the
-# kernel lab is present) the kernel-facing tests inside a real Linux kernel under qemu.
-# This is the README's test command and what CI (.ci/run) calls.
+# Runs every test Heapwise has; this is the README's test command and what CI (.ci/run) calls.
+#   1. swift test on this machine (model, CLI, memfd and mocked error paths; kernel tests skip)
+#   2. the kernel lab: the same test bundle and the CLI inside a real Linux 6.1 under qemu,
+#      with dma-buf heaps, udmabuf, vkms, vgem and vivid, where the kernel tests must run.
+# HEAPWISE_SKIP_LAB=1 runs only step 1 (for a quick edit-test loop; CI never sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p lab-out
 
 echo "== swift test (host)"
-swift test 2>&1 | tee /tmp/heapwise-swift-test.log | grep -vE '^\[[0-9]+/[0-9]+\]|^Test .* (started|passed after)'
+set +e
+swift test 2>&1 | tee lab-out/host-tests.log | grep -vE '^\[[0-9]+/[0-9]+\]|(started|passed after [0-9.]+ seconds)\.$'
 status=${PIPESTATUS[0]}
-[ "$status" -eq 0 ] || { echo "swift test failed (exit $status)"; exit "$status"; }
+set -e
+host_summary=$(grep -E 'Test run with [0-9]+ tests' lab-out/host-tests.log | tail -n 1 || true)
+host_count=$(sed -nE 's/.*Test run with ([0-9]+) tests.*/\1/p' <<<"$host_summary")
+if [ "$status" -ne 0 ] || [ -z "$host_count" ]; then
+  echo "host tests failed (swift test exit $status)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+if [ "${HEAPWISE_SKIP_LAB:-0}" = 1 ]; then
+  echo "kernel lab skipped (HEAPWISE_SKIP_LAB=1)"
+  echo "$host_count passed, 0 failed"
+  exit 0
+fi
+
+echo "== kernel lab"
+Lab/payloads/heapwise/build.sh lab-out/payload
+set +e
+Lab/run.sh --payload lab-out/payload --timeout 900
+lab_status=$?
+set -e
+lab_line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' lab-out/serial.log | tail -n 1 || true)
+lab_passed=$(sed -nE 's/^([0-9]+) passed.*/\1/p' <<<"$lab_line")
+lab_failed=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$lab_line")
+if [ "$lab_status" -ne 0 ] && [ "${lab_failed:-0}" -eq 0 ]; then lab_failed=1; fi
+
+echo "host: $host_summary"
+echo "lab: ${lab_line:-no result}"
+echo "$((host_count + ${lab_passed:-0})) passed, ${lab_failed:-1} failed"
+[ "$lab_status" -eq 0 ]

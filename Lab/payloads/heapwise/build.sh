@@ -19,7 +19,7 @@ bin_debug=$(swift build --show-bin-path)
 bin_release=$(swift build -c release --show-bin-path)
 
 rm -rf "$out"
-mkdir -p "$out/lib" "$out/Profiles" "$out/lab"
+mkdir -p "$out/lib" "$out/Profiles" "$out/Examples" "$out/lab"
 cp "$bin_debug/HeapwisePackageTests.xctest" "$out/"
 strip --strip-debug "$out/HeapwisePackageTests.xctest"
 cp "$bin_release/heapwise" "$out/heapwise"
@@ -31,6 +31,7 @@ ldd "$bin_debug/HeapwisePackageTests.xctest" "$bin_release/heapwise" | awk '/=> 
   while read -r lib; do cp -L "$lib" "$out/lib/"; done
 
 cp "$repo"/Profiles/*.yaml "$out/Profiles/"
+cp -r "$repo"/Examples/. "$out/Examples/"
 cp "$here"/lab/*.yaml "$out/lab/"
 cp "$here/run" "$out/run"
 chmod +x "$out/run" "$out/heapwise"

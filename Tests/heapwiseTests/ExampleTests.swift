@@ -1,0 +1,71 @@
+import Foundation
+import HeapwiseCore
+import Testing
+@testable import heapwise
+
+/// The shipped examples are documentation: each must keep resolving to the plan the README
+/// and its own comments describe, with layouts that match the drivers' arithmetic.
+@Suite struct ExampleTests {
+    /// The checkout, or HEAPWISE_REPO where the tests run away from it (the kernel lab copies
+    /// Examples/ and Profiles/ into its payload).
+    static let repository = ProcessInfo.processInfo.environment["HEAPWISE_REPO"]
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    func resolve(_ example: String, heaps: String? = nil) throws -> Resolution {
+        let pipeline = try DeviceLoader.loadPipeline(Self.repository + "/Examples/" + example, profileDirectories: [])
+        let catalog = try heaps.map { try HeapCatalogParser.parse(try Files.read(Self.repository + "/" + $0)) } ?? .builtIn
+        return Resolver(catalog: catalog).resolve(pipeline)
+    }
+
+    /// (offset, stride, size) for each plane of each buffer.
+    func planes(_ plan: HeapwiseCore.Plan?) -> [[[Int]]] {
+        plan?.layout.buffers.map { $0.planes.map { [$0.offset, $0.stride, $0.size] } } ?? []
+    }
+
+    @Test func videoPlaybackDecoderMacroblocksToDisplay() throws {
+        let chosen = try #require(try resolve("video-playback.yaml").chosen)
+        #expect(chosen.summary == "NV12 ('NV12') LINEAR on heap system")
+        // Hantro writes 1088 rows (16-row macroblocks); chroma follows at pitch × 1088.
+        #expect(planes(chosen) == [[[0, 1920, 2_088_960], [2_088_960, 1920, 1_044_480]]])
+    }
+
+    @Test func cameraPreviewUsesScatteredMemory() throws {
+        let chosen = try #require(try resolve("camera-preview.yaml").chosen)
+        #expect(chosen.summary == "YUYV ('YUYV') LINEAR on heap system")
+        #expect(planes(chosen) == [[[0, 2560, 1_843_200]]])
+    }
+
+    @Test func splitBankDisplayGetsOneBufferPerPlane() throws {
+        let chosen = try #require(try resolve("split-bank-display.yaml").chosen)
+        #expect(chosen.summary == "NV12 ('NV12') SAMSUNG_64_32_TILE on heap reserved")
+        // s5p-mfc: luma 1280 × ALIGN(720, 32), chroma 1280 × ALIGN(360, 32), each in its own bank.
+        #expect(planes(chosen) == [[[0, 1280, 942_080]], [[0, 1280, 491_520]]])
+    }
+
+    @Test func tvCaptureNeedsMemoryBelow4GiB() throws {
+        let r = try resolve("tv-capture-to-gpu.yaml")
+        #expect(r.chosen?.summary == "YUYV ('YUYV') LINEAR on heap reserved")
+        #expect(r.rejected.contains { $0.device == "dma32-device" && $0.heap == "system" })
+    }
+
+    @Test func cameraRecordingNeedsThePisLowCMA() throws {
+        #expect(try resolve("camera-recording.yaml").chosen == nil)
+        let chosen = try #require(try resolve("camera-recording.yaml", heaps: "Examples/heaps/rpi4.yaml").chosen)
+        #expect(chosen.summary == "NV12 ('NV12') LINEAR on heap linux,cma")
+        #expect(planes(chosen) == [[[0, 1920, 2_073_600], [2_073_600, 1920, 1_036_800]]])
+    }
+
+    @Test func gpuCompositeFallsBackToLinearAndSaysWhy() throws {
+        let r = try resolve("gpu-composite-afbc.yaml")
+        #expect(r.chosen?.summary == "XRGB8888 ('XR24') LINEAR on heap system")
+        #expect(r.rejected.contains { $0.reason.description.contains("AFBC") })
+    }
+
+    @Test(arguments: ["unsatisfiable.yaml", "unsatisfiable-formats.yaml"])
+    func unsatisfiableExamplesExplainThemselves(_ example: String) throws {
+        let r = try resolve(example)
+        #expect(r.chosen == nil)
+        #expect(!r.rejected.isEmpty)
+        #expect(r.rejected.allSatisfy { $0.device != nil })
+    }
+}
