@@ -75,18 +75,6 @@ private let headerValues: [(name: String, rawValue: UInt64)] = [
     ("AMD(GFX12,64K_2D)", 0x0200_0000_0000_0305),
 ]
 
-/// SplitMix64: a fixed, portable sequence so failures reproduce.
-private struct ModifierTestGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Modifier names")
 struct ModifierNameTests {
     @Test func namesMatchTheHeader() {
@@ -165,7 +153,7 @@ struct ModifierNameTests {
     /// Random values in each vendor's space, with low bits drawn from masks of several widths
     /// so the families' fields (and the bits just past them) are hit often.
     @Test func pseudoRandomValuesRoundTrip() throws {
-        var generator = ModifierTestGenerator(state: 0x4865_6170_7769_7365)  // "Heapwise"
+        var generator = SplitMix64(seed: 0x4865_6170_7769_7365)  // "Heapwise"
         let masks: [UInt64] = [0xf, 0xff, 0x1fff, 0xffff, 0x3ff_ffff, 0xf_ffff_ffff, 0x00ff_ffff_ffff_ffff]
         let armTypes: [UInt64] = [0, 1 << 52, 2 << 52, 3 << 52]
         var named = 0

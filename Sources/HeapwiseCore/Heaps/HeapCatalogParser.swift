@@ -28,7 +28,7 @@ public enum HeapCatalogParser {
         let kindText = try kindValue.string()
         guard let kind = HeapKind(rawValue: kindText) else {
             let kinds = HeapKind.allCases.map(\.rawValue)
-            let hint = Suggestion.closest(to: kindText, in: kinds).map { "did you mean '\($0)'?" } ?? "kinds: \(kinds.joined(separator: ", "))"
+            let hint = NameMatch.closest(to: kindText, among: kinds).map { "did you mean '\($0)'?" } ?? "kinds: \(kinds.joined(separator: ", "))"
             throw kindValue.error("unknown heap kind '\(kindText)': \(hint)")
         }
         // Defaults follow the kind: CMA and carveouts are contiguous, uncached kinds uncached.

@@ -61,7 +61,7 @@ struct YAMLValue {
             let key = keyNode.string ?? ""
             let entry = child(valueNode, key)
             guard allowed.contains(key) else {
-                let hint = Suggestion.closest(to: key, in: allowed).map { "did you mean '\($0)'?" }
+                let hint = NameMatch.closest(to: key, among: allowed).map { "did you mean '\($0)'?" }
                     ?? "valid keys: \(allowed.joined(separator: ", "))"
                 throw YAMLValue(node: keyNode, path: path, file: file).error("unknown key '\(key)': \(hint)")
             }
