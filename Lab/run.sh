@@ -39,7 +39,8 @@ lab_ensure_packages qemu-system-x86 coreutils
 [[ -n $kernel ]] || kernel=$("$lab_dir/build-kernel.sh" | tail -n 1)
 [[ -s $kernel ]] || lab_die "no kernel at '$kernel'"
 
-out_dir=$repo_dir/lab-out
+# HEAPWISE_LAB_OUT lets several labs run side by side (each its own initrd and log).
+out_dir=${HEAPWISE_LAB_OUT:-$repo_dir/lab-out}
 initrd=$out_dir/initrd.cpio.gz
 log=$out_dir/serial.log
 mkdir -p "$out_dir"

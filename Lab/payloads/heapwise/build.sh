@@ -11,12 +11,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 cd "$repo"
 
+# HEAPWISE_SCRATCH: a separate build folder (.build-NAME), so parallel work does not share locks.
+scratch=()
+[ -n "${HEAPWISE_SCRATCH:-}" ] && scratch=(--scratch-path "$HEAPWISE_SCRATCH")
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-swift build --build-tests >"$log" 2>&1 || { cat "$log"; exit 1; }
-swift build -c release --product heapwise >"$log" 2>&1 || { cat "$log"; exit 1; }
-bin_debug=$(swift build --show-bin-path)
-bin_release=$(swift build -c release --show-bin-path)
+swift build "${scratch[@]}" --build-tests >"$log" 2>&1 || { cat "$log"; exit 1; }
+swift build "${scratch[@]}" -c release --product heapwise >"$log" 2>&1 || { cat "$log"; exit 1; }
+bin_debug=$(swift build "${scratch[@]}" --show-bin-path)
+bin_release=$(swift build "${scratch[@]}" -c release --show-bin-path)
 
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/Profiles" "$out/Examples" "$out/lab"
