@@ -6,7 +6,8 @@ import SystemPackage
 /// descriptor (EBADF) in Heapwise's own handles is a bug and traps instead (swift-nio's rule).
 public struct LinuxError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: String, Hashable, Sendable {
-        case notFound, permissionDenied, outOfMemory, invalidLength, limitExceeded, unsupported, invalidArgument, failed
+        case notFound, permissionDenied, outOfMemory, invalidLength, limitExceeded, unsupported, invalidArgument,
+            invalidDescriptor, failed
     }
 
     public var code: Code
@@ -43,6 +44,9 @@ public struct LinuxError: Error, Hashable, Sendable, CustomStringConvertible {
             remedy = "the heap is out of memory: free buffers, enlarge the area (cma= on the kernel command line for CMA), or use a heap the plan allows as a fallback"
         case .invalidArgument:
             code = .invalidArgument
+        case .badFileDescriptor:
+            code = .invalidDescriptor
+            remedy = "the file descriptor is not open in this process (closed already, or never passed over)"
         case .notSupported, .inappropriateIOCTLForDevice, .noFunction, .notSupportedOnSocket:
             code = .unsupported
             remedy = "this kernel does not support the operation (it may be too old)"

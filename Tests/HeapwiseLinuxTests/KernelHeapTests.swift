@@ -148,3 +148,15 @@ struct KernelHeapTests {
         #expect(HeapDiscovery.catalog().origin.hasPrefix("live"))
     }
 }
+
+extension KernelHeapTests {
+    /// Importing a heap buffer's fd gives a second handle on the same dma-buf.
+    @Test func importingADMABufKeepsItsIdentity() throws {
+        let original = try heap("system").allocate(byteCount: 3 * 4096)
+        let imported = try DMABuf(importing: original.fd)
+        #expect(imported.fd != original.fd)
+        #expect(imported.size == original.size)
+        #expect(try imported.inode() == original.inode())
+        #expect(try imported.info().exporter == "system")
+    }
+}

@@ -59,3 +59,32 @@ import HeapwiseCore
         #expect(error.description.contains("udev rule"))
     }
 }
+
+/// Descriptors handed in by callers are input: a closed or foreign one is an error to report,
+/// not a crash.
+@Suite struct ImportTests {
+    @Test func closedDescriptorIsAnInvalidDescriptorError() {
+        do {
+            _ = try DMABuf(importing: 987_654)
+            Issue.record("imported a descriptor that is not open")
+        } catch {
+            #expect(error.code == .invalidDescriptor)
+            #expect(error.errno == .badFileDescriptor)
+            #expect(error.description.contains("987654"))
+        }
+        #expect(throws: LinuxError.self) { try DMABuf(importing: -1) }
+    }
+
+    @Test func aMemfdIsNotADMABuf() throws {
+        let before = KernelLab.openDescriptorCount()
+        let memfd = try Memfd().allocate(byteCount: 4096)
+        do {
+            _ = try DMABuf(importing: memfd.fd)
+            Issue.record("a memfd was taken for a dma-buf")
+        } catch {
+            #expect(error.description.contains("is not a dma-buf"))
+        }
+        memfd.close()
+        #expect(KernelLab.openDescriptorCount() == before)
+    }
+}

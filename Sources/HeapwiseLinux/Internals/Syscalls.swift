@@ -59,6 +59,11 @@ enum Syscalls {
         call(.fcntl) { hw_fcntl_int(fd, hw_F_ADD_SEALS, seals) }.map { _ in () }
     }
 
+    /// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`: a private, close-on-exec copy of a caller's descriptor.
+    static func duplicate(_ fd: Int32) -> Result<Int32, Errno> {
+        call(.fcntl) { hw_fcntl_int(fd, F_DUPFD_CLOEXEC, 0) }
+    }
+
     static func fstat(_ fd: Int32) -> Result<stat, Errno> {
         var info = stat()
         return call(.fstat) { Glibc.fstat(fd, &info) }.map { _ in info }
