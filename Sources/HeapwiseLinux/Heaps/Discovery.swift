@@ -8,11 +8,17 @@ public struct DiscoveredHeap: Hashable, Sendable {
     public var node: String
     /// Whether this user can open the node (heaps are often 0600 root).
     public var accessible: Bool
+    /// For a CMA heap, the area's page allocation counters from `/sys/kernel/mm/cma/<name>/`
+    /// (`CONFIG_CMA_SYSFS`): failures there are the first sign of an exhausted or fragmented area.
+    public var cmaPagesAllocated: Int?
+    public var cmaPagesFailed: Int?
 
-    public init(heap: Heap, node: String, accessible: Bool) {
+    public init(heap: Heap, node: String, accessible: Bool, cmaPagesAllocated: Int? = nil, cmaPagesFailed: Int? = nil) {
         self.heap = heap
         self.node = node
         self.accessible = accessible
+        self.cmaPagesAllocated = cmaPagesAllocated
+        self.cmaPagesFailed = cmaPagesFailed
     }
 }
 
@@ -53,7 +59,13 @@ public enum HeapDiscovery {
                 heap.free = ProcFiles.meminfo("CmaFree", from: meminfo)
                 heap.addressBits = cmaAddressBits(physicalBits)
             }
-            found.append(DiscoveredHeap(heap: heap, node: node, accessible: Syscalls.access(node, R_OK)))
+            var entry = DiscoveredHeap(heap: heap, node: node, accessible: Syscalls.access(node, R_OK))
+            if kind == .cma {
+                let area = "/sys/kernel/mm/cma/\(name)/"
+                entry.cmaPagesAllocated = ProcFiles.integer(area + "alloc_pages_success")
+                entry.cmaPagesFailed = ProcFiles.integer(area + "alloc_pages_fail")
+            }
+            found.append(entry)
         }
         if includeUdmabuf && Syscalls.access(Udmabuf.devicePath, F_OK) {
             var heap = Udmabuf.description

@@ -30,6 +30,11 @@ struct Heaps: ParsableCommand {
         if !found.contains(where: { $0.heap.kind != .memfd && $0.heap.kind != .udmabuf }) {
             print("\nThis machine has no \(HeapDiscovery.heapDirectory): plans use the built-in catalog, and allocation falls back to CPU-only memfd.")
         }
+        for entry in found {
+            if let failed = entry.cmaPagesFailed, let allocated = entry.cmaPagesAllocated {
+                print("\(entry.heap.name): CMA area pages allocated \(allocated), failed \(failed) (/sys/kernel/mm/cma/\(entry.heap.name))")
+            }
+        }
         for entry in found where !entry.accessible {
             print("note: \(entry.node) is not accessible to this user: add a udev rule or group for it (e.g. MODE=\"0660\", GROUP=\"video\").")
         }
@@ -49,6 +54,8 @@ extension DiscoveredHeap {
             ("free", heap.free.map(JSON.int) ?? .null),
             ("device_shareable", .bool(heap.deviceShareable)),
             ("accessible", .bool(accessible)),
+            ("cma_pages_allocated", cmaPagesAllocated.map(JSON.int) ?? .null),
+            ("cma_pages_failed", cmaPagesFailed.map(JSON.int) ?? .null),
         ])
     }
 }
