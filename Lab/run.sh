@@ -59,11 +59,12 @@ fi
 
 # KERNEL-LAB.md: quiet loglevel=4 keeps the console to errors and test
 # output; panic=-1 plus -no-reboot turns a panic into a qemu exit instead of a
-# hang; vivid gets one instance with only a video-capture node; cma=128M
+# hang; vivid gets two capture-only instances, single-planar (video7) and
+# multi-planar (video8, vivid.multiplanar=2) for disjoint-plane capture; cma=128M
 # doubles the CONFIG_CMA_SIZE_MBYTES default so CMA-heap tests have room.
 # lab.timeout is read by /init; an --append'ed lab.timeout wins (last one).
 append="console=ttyS0 panic=-1 quiet loglevel=4 cma=128M"
-append+=" vivid.n_devs=1 vivid.node_types=0x1 lab.timeout=$guest_limit"
+append+=" vivid.n_devs=2 vivid.node_types=0x1,0x1 vivid.multiplanar=1,2 lab.timeout=$guest_limit"
 [[ -z $extra_append ]] || append+=" $extra_append"
 
 # TCG only, never -enable-kvm: this host's /dev/kvm is a paravirtual KVM

@@ -81,4 +81,8 @@ int hw_baseline_heap_loop(int heap_fd, uint64_t len, int iterations, uint64_t *n
 int hw_baseline_udmabuf_loop(int udmabuf_fd, uint64_t len, int iterations, uint64_t *ns);
 int hw_baseline_memfd_loop(uint64_t len, int iterations, uint64_t *ns);
 
+#include "hw_drm.h"
+
+#include "hw_v4l2.h"
+
 #endif

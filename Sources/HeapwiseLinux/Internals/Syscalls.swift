@@ -112,5 +112,5 @@ enum Syscalls {
 
 /// The calls the funnel knows, for mocking.
 enum Syscall: Hashable, Sendable {
-    case open, close, ioctl, mmap, munmap, fstat, fcntl, memfdCreate, ftruncate, read
+    case open, close, ioctl, mmap, munmap, fstat, fcntl, memfdCreate, ftruncate, read, poll
 }

@@ -1,0 +1,64 @@
+import HeapwiseCore
+
+/// A device named by its kind and driver (`drm:vkms`, `v4l2:vivid`), the way pipelines and
+/// `heapwise devices --profile` refer to probed hardware. Node numbers are never used: they
+/// follow probe order and change between boots.
+public struct DeviceReference: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        case drm, v4l2
+    }
+
+    public let kind: Kind
+    public let driver: String
+
+    public init(kind: Kind, driver: String) {
+        self.kind = kind
+        self.driver = driver
+    }
+
+    /// Parses `drm:DRIVER` or `v4l2:DRIVER`; nil for anything else (a profile name or path).
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let kind = Kind(rawValue: String(parts[0])), !parts[1].isEmpty else { return nil }
+        self.init(kind: kind, driver: String(parts[1]))
+    }
+
+    public var description: String { "\(kind.rawValue):\(driver)" }
+
+    /// A profile name for the device: `drm-vkms`, `v4l2-vivid`.
+    public var profileName: String { "\(kind.rawValue)-\(driver)" }
+}
+
+/// Probes the running kernel's DRM and V4L2 devices into Heapwise profiles.
+public enum ProbedDevices {
+    /// V4L2 drivers answer `VIDIOC_TRY_FMT` for a size, so their rules are probed at one;
+    /// 1920×1080 unless a pipeline says otherwise.
+    public static let defaultSize = (width: 1920, height: 1080)
+
+    /// Probes one device. The corresponding ioctls are `DRM_IOCTL_VERSION` and the KMS
+    /// getters for DRM, `VIDIOC_QUERYCAP`, `VIDIOC_ENUM_FMT` and `VIDIOC_TRY_FMT` for V4L2.
+    public static func profile(
+        _ reference: DeviceReference, width: Int = defaultSize.width, height: Int = defaultSize.height
+    ) throws(LinuxError) -> DeviceProfile {
+        switch reference.kind {
+        case .drm:
+            return try DRMDevice.open(driver: reference.driver).probe().profile(name: reference.profileName)
+        case .v4l2:
+            return try V4L2Device.open(driver: reference.driver).profile(name: reference.profileName, width: width, height: height)
+        }
+    }
+
+    /// Every DRM and V4L2 device this user can open, one reference per driver, in node order.
+    public static func references() -> [DeviceReference] {
+        var seen: [DeviceReference] = []
+        for node in DRMDevice.list() {
+            let reference = DeviceReference(kind: .drm, driver: node.version.driver)
+            if !seen.contains(reference) { seen.append(reference) }
+        }
+        for node in V4L2Device.list() {
+            let reference = DeviceReference(kind: .v4l2, driver: node.capabilities.driver)
+            if !seen.contains(reference) { seen.append(reference) }
+        }
+        return seen
+    }
+}

@@ -1,0 +1,123 @@
+import Glibc
+import HeapwiseCore
+
+/// Everything Heapwise learns from a video node by asking it, gathered once; `profile(name:)`
+/// turns it into a `DeviceProfile`. A plain value, so the conversion can be tested without
+/// a kernel.
+public struct V4L2Probe: Hashable, Sendable {
+    public var path: String
+    public var capabilities: V4L2Capabilities
+    /// The size the formats were tried at (`VIDIOC_TRY_FMT`).
+    public var size: V4L2Size
+    public var queues: [Queue]
+    /// Whether the node's device sits behind an IOMMU (`/sys/class/video4linux/N/device/iommu_group`).
+    public var iommu: Bool
+
+    public init(path: String, capabilities: V4L2Capabilities, size: V4L2Size, queues: [Queue], iommu: Bool = false) {
+        self.path = path
+        self.capabilities = capabilities
+        self.size = size
+        self.queues = queues
+        self.iommu = iommu
+    }
+
+    public struct Queue: Hashable, Sendable {
+        public var type: V4L2BufferType
+        public var formats: [Format]
+        /// Whether `VIDIOC_REQBUFS` accepts `V4L2_MEMORY_DMABUF` here.
+        public var dmabuf: Bool
+        public var bufferCapabilities: V4L2BufferCapabilities
+        /// The `exp_name` of a dma-buf exported from one of the driver's own buffers:
+        /// names the videobuf2 allocator, hence whether the memory must be contiguous.
+        public var exporter: String?
+
+        public init(type: V4L2BufferType, formats: [Format], dmabuf: Bool, bufferCapabilities: V4L2BufferCapabilities = [], exporter: String? = nil) {
+            self.type = type
+            self.formats = formats
+            self.dmabuf = dmabuf
+            self.bufferCapabilities = bufferCapabilities
+            self.exporter = exporter
+        }
+    }
+
+    public struct Format: Hashable, Sendable {
+        public var pixelFormat: V4L2PixelFormat
+        public var frameSizes: V4L2FrameSizes
+        /// What `VIDIOC_TRY_FMT` made of the probe size with the driver's own stride.
+        public var tried: V4L2Format?
+        /// Whether the driver keeps a larger `bytesperline` than its minimum (nil: unknown).
+        public var keepsUserStride: Bool?
+        /// The largest `bytesperline` the driver accepts, when it keeps user strides.
+        public var maxBytesPerLine: Int?
+
+        public init(pixelFormat: V4L2PixelFormat, frameSizes: V4L2FrameSizes, tried: V4L2Format?, keepsUserStride: Bool? = nil, maxBytesPerLine: Int? = nil) {
+            self.pixelFormat = pixelFormat
+            self.frameSizes = frameSizes
+            self.tried = tried
+            self.keepsUserStride = keepsUserStride
+            self.maxBytesPerLine = maxBytesPerLine
+        }
+    }
+}
+
+extension V4L2Device {
+    /// Asks the node everything a profile needs, trying every format at `width`×`height`:
+    /// `VIDIOC_ENUM_FMT` per queue, `VIDIOC_ENUM_FRAMESIZES` and `VIDIOC_TRY_FMT` per
+    /// format, `VIDIOC_REQBUFS` (count 0) for DMABUF support, and one MMAP buffer exported
+    /// with `VIDIOC_EXPBUF` to name the driver's allocator. Changes nothing lasting: the probe
+    /// buffer is released before returning. Fails with EBUSY while another file streams.
+    public func probe(width: Int, height: Int) throws(LinuxError) -> V4L2Probe {
+        var queues: [V4L2Probe.Queue] = []
+        for type in capabilities.queues {
+            var formats: [V4L2Probe.Format] = []
+            for pixelFormat in try self.formats(type) where !pixelFormat.isCompressed {
+                formats.append(try probe(pixelFormat, type: type, width: width, height: height))
+            }
+            let (dmabuf, bufferCapabilities) = try bufferSupport(type)
+            queues.append(V4L2Probe.Queue(type: type, formats: formats, dmabuf: dmabuf,
+                                          bufferCapabilities: bufferCapabilities, exporter: exporterName(type)))
+        }
+        return V4L2Probe(path: path, capabilities: capabilities, size: V4L2Size(width: width, height: height),
+                         queues: queues, iommu: behindIOMMU)
+    }
+
+    private func probe(_ pixelFormat: V4L2PixelFormat, type: V4L2BufferType, width: Int, height: Int) throws(LinuxError) -> V4L2Probe.Format {
+        let sizes = try frameSizes(pixelFormat.code)
+        let wanted = V4L2Format(type: type, width: width, height: height, pixelFormat: pixelFormat.code)
+        // Some drivers refuse TRY_FMT for formats their current input cannot give; record that as unknown.
+        guard let tried = try? tryFormat(wanted), tried.pixelFormat == pixelFormat.code, let first = tried.planes.first else {
+            return V4L2Probe.Format(pixelFormat: pixelFormat, frameSizes: sizes, tried: nil)
+        }
+        // Ask for a wider stride (one more 256-byte step) and for an absurd one: a driver
+        // that honours user strides keeps the first and clamps the second to its maximum.
+        var wider = tried
+        wider.planes = tried.planes.map { V4L2PlaneFormat(bytesPerLine: ($0.bytesPerLine / 256 + 1) * 256) }
+        var huge = tried
+        huge.planes = tried.planes.map { _ in V4L2PlaneFormat(bytesPerLine: 1 << 30) }
+        let keeps = (try? tryFormat(wider)).map { $0.planes.first?.bytesPerLine == wider.planes[0].bytesPerLine }
+        let maximum = keeps == true ? (try? tryFormat(huge))?.planes.first.map(\.bytesPerLine) : nil
+        return V4L2Probe.Format(pixelFormat: pixelFormat, frameSizes: sizes, tried: tried, keepsUserStride: keeps,
+                                maxBytesPerLine: maximum.flatMap { $0 > first.bytesPerLine && $0 < 1 << 30 ? $0 : nil })
+    }
+
+    /// The allocator behind the queue's own buffers: one MMAP buffer with the current
+    /// format, exported and read back from fdinfo, then released. Nil when the queue has no
+    /// MMAP support or is busy.
+    private func exporterName(_ type: V4L2BufferType) -> String? {
+        guard let format = try? currentFormat(type),
+              let stream = try? V4L2Stream(device: self, format: format, allocating: 1),
+              let buffer = try? stream.export(0)
+        else { return nil }
+        let name = try? buffer.info().exporter
+        buffer.close()
+        try? stream.release()
+        return name
+    }
+
+    /// `/sys/class/video4linux/videoN/device/iommu_group` exists for a device an IOMMU
+    /// translates for (`iommu_group_add_device` creates the link).
+    var behindIOMMU: Bool {
+        let node = path.split(separator: "/").last.map(String.init) ?? path
+        return Syscalls.access("/sys/class/video4linux/\(node)/device/iommu_group", F_OK)
+    }
+}

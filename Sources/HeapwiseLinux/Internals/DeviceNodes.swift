@@ -1,0 +1,47 @@
+/// Finding a device among numbered nodes (`/dev/dri/cardN`, `/dev/videoN`) by what it says
+/// about itself. Numbers follow probe order and change between boots, so callers match on the
+/// driver's own answer (`DRM_IOCTL_VERSION`, `VIDIOC_QUERYCAP`), never on N.
+enum DeviceNodes {
+    /// `PREFIXn` entries of `directory`, in numeric order (`video10` after `video9`).
+    static func numbered(_ prefix: String, in directory: String) -> [String] {
+        HeapDiscovery.listDirectory(directory)
+            .compactMap { name -> (Int, String)? in
+                guard name.hasPrefix(prefix), let number = Int(name.dropFirst(prefix.count)) else { return nil }
+                return (number, directory + "/" + name)
+            }
+            .sorted { $0.0 < $1.0 }
+            .map(\.1)
+    }
+
+    /// Opens `paths` in order and returns the first device `matches` accepts; the others are
+    /// closed as soon as they are passed over. When none matches, the error names what was
+    /// found, and says "permission denied" (with the node's remedy) if a node could not be
+    /// opened, since the wanted device may be behind it. `none` says what an empty directory
+    /// means ("no DRM card").
+    static func first<Device>(
+        among paths: [String], open: (String) throws(LinuxError) -> Device, matches: (Device) -> Bool,
+        describe: (Device) -> String, wanted: String, none: String, directory: String, operation: String, remedy: String
+    ) throws(LinuxError) -> Device {
+        var seen: [String] = []
+        var refused: [LinuxError] = []
+        for path in paths {
+            do {
+                let device = try open(path)
+                if matches(device) { return device }
+                seen.append("\(path.split(separator: "/").last.map(String.init) ?? path) (\(describe(device)))")
+            } catch {
+                refused.append(error)
+            }
+        }
+        let found = seen.isEmpty ? none : "found " + seen.joined(separator: ", ")
+        var error = LinuxError(code: .notFound, node: directory, operation: operation, message: "no \(wanted) (\(found))")
+        if let denied = refused.first(where: { $0.code == .permissionDenied }) {
+            error.code = .permissionDenied
+            error.errno = denied.errno
+            error.remedy = denied.description
+        } else {
+            error.remedy = remedy
+        }
+        throw error
+    }
+}

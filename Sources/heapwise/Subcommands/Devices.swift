@@ -1,0 +1,80 @@
+import ArgumentParser
+import HeapwiseCore
+import HeapwiseLinux
+
+struct Devices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Probe this machine's DRM and V4L2 devices and show what each accepts.",
+        discussion: """
+            Devices are named by kind and driver (drm:vkms, v4l2:vivid), never by node number. \
+            --profile writes one as a profile file that pipelines on other machines can use:
+              heapwise devices --profile v4l2:vivid > Profiles/my-camera.yaml
+            """
+    )
+
+    @Option(help: "Write the profile of one device (drm:DRIVER or v4l2:DRIVER) as YAML.")
+    var profile: String?
+
+    @Option(help: "The frame width V4L2 drivers are asked about (VIDIOC_TRY_FMT).")
+    var width = ProbedDevices.defaultSize.width
+
+    @Option(help: "The frame height V4L2 drivers are asked about.")
+    var height = ProbedDevices.defaultSize.height
+
+    @Flag(help: "Print JSON for scripts.")
+    var json = false
+
+    func validate() throws {
+        if let profile, DeviceReference(profile) == nil {
+            throw ValidationError("--profile takes drm:DRIVER or v4l2:DRIVER, got '\(profile)'")
+        }
+        guard (1...Pipeline.maxDimension).contains(width), (1...Pipeline.maxDimension).contains(height) else {
+            throw ValidationError("--width and --height must be 1 to \(Pipeline.maxDimension)")
+        }
+    }
+
+    func run() throws {
+        if let profile, let reference = DeviceReference(profile) {
+            let probed: DeviceProfile
+            do {
+                probed = try ProbedDevices.profile(reference, width: width, height: height)
+            } catch {
+                printError("heapwise: error: \(error)")
+                throw Exit.invalidInput
+            }
+            guard !probed.usages.isEmpty else {
+                printError("heapwise: error: \(reference) has nothing a pipeline can use it for (no planes, queues or "
+                    + "writeback connectors with formats Heapwise knows), so there is no profile to write")
+                throw Exit.invalidInput
+            }
+            print(ProfileWriter.yaml(probed), terminator: "")
+            return
+        }
+        var probed: [(DeviceReference, Result<DeviceProfile, LinuxError>)] = []
+        for reference in ProbedDevices.references() {
+            do {
+                probed.append((reference, .success(try ProbedDevices.profile(reference, width: width, height: height))))
+            } catch {
+                probed.append((reference, .failure(error)))
+            }
+        }
+        if json {
+            print(JSON.array(probed.map { reference, result in
+                switch result {
+                case let .success(profile): .object([("device", .string(reference.description)), ("profile", profile.json)])
+                case let .failure(error): .object([("device", .string(reference.description)), ("error", .string(error.description))])
+                }
+            }).serialized())
+            return
+        }
+        if probed.isEmpty {
+            print("No DRM or V4L2 device this user can open (/dev/dri/card*, /dev/video*).")
+        }
+        for (reference, result) in probed {
+            switch result {
+            case let .success(profile): print(profile.summary(as: reference.description))
+            case let .failure(error): print("\(reference): cannot probe: \(error)\n")
+            }
+        }
+    }
+}
