@@ -18,7 +18,7 @@ import Testing
     }
 
     /// (offset, stride, size) for each plane of each buffer.
-    func planes(_ plan: HeapwiseCore.Plan?) -> [[[Int]]] {
+    func planes(_ plan: Plan?) -> [[[Int]]] {
         plan?.layout.buffers.map { $0.planes.map { [$0.offset, $0.stride, $0.size] } } ?? []
     }
 

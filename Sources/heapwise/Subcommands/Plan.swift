@@ -2,8 +2,10 @@ import ArgumentParser
 import HeapwiseCore
 import HeapwiseLinux
 
-struct Plan: ParsableCommand {
+/// `heapwise plan`. Named `PlanCommand` so it never shadows HeapwiseCore's `Plan`.
+struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "plan",
         abstract: "Resolve a pipeline: pick format, modifier, layout and heap, and explain every rejection.",
         discussion: """
             Heaps come from --heaps FILE, else from this machine's /dev/dma_heap, else from the built-in \
