@@ -101,3 +101,30 @@ extension LayoutTests {
         #expect(planes(l) == [[0, 0, 1280, 1280 * 736], [1, 1280 * 736, 1280, 1280 * 384]])
     }
 }
+
+extension LayoutTests {
+    /// AFBC sizes are the kernel's minimum (`drm_gem_afbc_min_size`): 1920×1080 XRGB8888 in
+    /// 16×16 superblocks pads to 1920×1088 = 8160 superblocks, 8160 × 16 header bytes, and
+    /// 8160 × 1024 payload bytes.
+    @Test func afbcMatchesTheKernelsMinimumSize() throws {
+        let afbc = try Modifier.parse("ARM_AFBC(BLOCK_SIZE_16x16|YTR|SPARSE)")
+        let l = try layout("XRGB8888", 1920, 1080, modifier: afbc)
+        #expect(l.size == 8160 * 16 + 8160 * 1024)
+        #expect(planes(l) == [[0, 0, 7680, 8_486_400]])
+    }
+
+    /// Tiled headers pad to 8×8 superblocks and start the body at 4 KiB.
+    @Test func afbcTiledHeaders() throws {
+        let afbc = try Modifier.parse("ARM_AFBC(BLOCK_SIZE_16x16|TILED)")
+        let l = try layout("XRGB8888", 1920, 1080, modifier: afbc)
+        // 1920×1152 → 8640 superblocks; headers 138240 → 139264; bodies 8640 × 1024.
+        #expect(l.size == 139_264 + 8640 * 1024)
+    }
+
+    @Test func afbcRefusesWhatTheKernelRefuses() throws {
+        let wide = try Modifier.parse("ARM_AFBC(BLOCK_SIZE_64x4)")
+        #expect(throws: LayoutError.self) { try layout("XRGB8888", 64, 64, modifier: wide) }
+        let afbc = try Modifier.parse("ARM_AFBC(BLOCK_SIZE_16x16)")
+        #expect(throws: LayoutError.self) { try layout("NV12", 64, 64, modifier: afbc) }
+    }
+}

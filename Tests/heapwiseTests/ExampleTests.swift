@@ -55,10 +55,12 @@ import Testing
         #expect(planes(chosen) == [[[0, 1920, 2_073_600], [2_073_600, 1920, 1_036_800]]])
     }
 
-    @Test func gpuCompositeFallsBackToLinearAndSaysWhy() throws {
+    /// Panfrost and VOP2 agree on AFBC; the buffer is the kernel's AFBC minimum size.
+    @Test func gpuCompositeNegotiatesAFBC() throws {
         let r = try resolve("gpu-composite-afbc.yaml")
-        #expect(r.chosen?.summary == "XRGB8888 ('XR24') LINEAR on heap system")
-        #expect(r.rejected.contains { $0.reason.description.contains("AFBC") })
+        #expect(r.chosen?.summary == "XRGB8888 ('XR24') ARM_AFBC(BLOCK_SIZE_16x16|YTR|SPARSE) on heap system")
+        #expect(r.chosen?.layout.size == 8_486_400)
+        #expect(r.alternatives.contains { $0.modifier == .linear })
     }
 
     @Test(arguments: ["unsatisfiable.yaml", "unsatisfiable-formats.yaml"])

@@ -9,8 +9,20 @@ public enum ModifierLayout: Hashable, Sendable {
     case linear
     /// A plain tiling of the same plane sizes: only pitch and height alignment change.
     case tiled(TileGeometry)
+    /// Arm Frame Buffer Compression: a header block per superblock, then the superblocks'
+    /// payloads, sized as the kernel's `drm_gem_afbc_min_size` does.
+    case afbc(AFBCGeometry)
     /// Heapwise cannot size or address this layout from public facts; `reason` says why.
     case opaque(reason: String)
+}
+
+/// What of an AFBC modifier decides the buffer's size (`drm_gem_framebuffer_helper.c`).
+public struct AFBCGeometry: Hashable, Sendable {
+    /// Superblock size in pixels: 16×16 or 32×8 (the only ones the kernel's helper accepts).
+    public let blockWidth: Int
+    public let blockHeight: Int
+    /// `AFBC_FORMAT_MOD_TILED`: headers laid out in 8×8 superblock tiles, body 4 KiB aligned.
+    public let tiledHeaders: Bool
 }
 
 extension Modifier {
@@ -326,8 +338,16 @@ struct ArmAFBC: ModifierFamily {
             arguments, prefix: "AFBC_FORMAT_MOD_", names: sizes + Self.flags, limit: 1 << 52 - 1)
     }
 
+    /// Sizes follow the kernel's `drm_gem_afbc_min_size`, which knows 16×16 and 32×8
+    /// superblocks and rejects the others ("no user exists yet").
     func layout(_ value: UInt64) -> ModifierLayout {
-        .opaque(reason: "compressed: AFBC header blocks and superblock payloads")
+        let tiled = value & (1 << 8) != 0
+        switch value & 0xf {
+        case 1: return .afbc(AFBCGeometry(blockWidth: 16, blockHeight: 16, tiledHeaders: tiled))
+        case 2: return .afbc(AFBCGeometry(blockWidth: 32, blockHeight: 8, tiledHeaders: tiled))
+        default:
+            return .opaque(reason: "AFBC superblocks other than 16x16 and 32x8 have no size rule in the kernel (drm_gem_afbc_min_size)")
+        }
     }
 }
 

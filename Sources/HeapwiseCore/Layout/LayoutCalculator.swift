@@ -27,6 +27,14 @@ public enum LayoutCalculator {
             }
             pitchAlignment = combined
             tileRows = tile.rows
+        case let .afbc(geometry):
+            // The kernel checks only the total (drm_gem_afbc_min_size); rounding it to the
+            // devices' size alignment keeps the heaps' page granularity.
+            let afbc = try AFBCLayout.layout(format: format, geometry: geometry, width: width, height: height, modifier: modifier)
+            guard let size = Arithmetic.alignUp(afbc.size, c.sizeAlignment ?? 1) else {
+                throw .overflow(width: width, height: height)
+            }
+            return ImageLayout(buffers: [BufferLayout(planes: afbc.buffers[0].planes, size: size)], size: size)
         case let .opaque(reason):
             throw .opaqueModifier(modifier, reason: reason)
         }
