@@ -52,9 +52,16 @@ public struct AllocBenchmark {
                 let count = max(10, size >= 8 << 20 ? iterations / 4 : iterations)
                 var mine: [Duration] = []
                 var base: [Duration] = []
-                for _ in 0..<rounds {
-                    base += try baseline(allocator, size: size, count: count)
-                    mine += try heapwise(allocator, size: size, count: count)
+                // ABBA order: whichever side runs second in a round may find the allocator
+                // warmer (freed pages, shmem caches), so the sides take turns going first.
+                for round in 0..<rounds {
+                    if round % 2 == 0 {
+                        base += try baseline(allocator, size: size, count: count)
+                        mine += try heapwise(allocator, size: size, count: count)
+                    } else {
+                        mine += try heapwise(allocator, size: size, count: count)
+                        base += try baseline(allocator, size: size, count: count)
+                    }
                 }
                 results.append(Result(allocator: allocator.heap.name, size: size,
                                       heapwise: LatencySummary(mine), baseline: LatencySummary(base)))
