@@ -4,8 +4,9 @@ import HeapwiseCore
 
 /// `heapwise bench alloc`: allocate+free latency of each allocator through Heapwise, next to
 /// a plain C loop making the same syscalls (`baseline.c`) in the same run, so the ratio shows
-/// what Heapwise itself costs. Rounds alternate baseline and Heapwise so that drift (page
-/// cache, CMA fragmentation, a busy host) hits both alike.
+/// what Heapwise itself costs. The two sides alternate allocation by allocation, so drift
+/// (page reclaim, CMA fragmentation, a busy host) hits both alike; each side reads the same
+/// clock around exactly one allocate+free.
 public struct AllocBenchmark {
     public struct Result: Hashable, Sendable {
         public let allocator: String
@@ -52,15 +53,17 @@ public struct AllocBenchmark {
                 let count = max(10, size >= 8 << 20 ? iterations / 4 : iterations)
                 var mine: [Duration] = []
                 var base: [Duration] = []
-                // ABBA order: whichever side runs second in a round may find the allocator
-                // warmer (freed pages, shmem caches), so the sides take turns going first.
-                for round in 0..<rounds {
-                    if round % 2 == 0 {
-                        base += try baseline(allocator, size: size, count: count)
-                        mine += try heapwise(allocator, size: size, count: count)
+                mine.reserveCapacity(count * rounds)
+                base.reserveCapacity(count * rounds)
+                // The sides alternate allocation by allocation, in ABBA order, so drift (page
+                // reclaim, CMA fragmentation, a busy host) and "who ran second" hit both alike.
+                for i in 0..<(count * rounds) {
+                    if i % 2 == 0 {
+                        base += try baseline(allocator, size: size, count: 1)
+                        mine += try heapwise(allocator, size: size, count: 1)
                     } else {
-                        mine += try heapwise(allocator, size: size, count: count)
-                        base += try baseline(allocator, size: size, count: count)
+                        mine += try heapwise(allocator, size: size, count: 1)
+                        base += try baseline(allocator, size: size, count: 1)
                     }
                 }
                 results.append(Result(allocator: allocator.heap.name, size: size,

@@ -9,10 +9,10 @@ extension Bench {
             discussion: "Target: Heapwise median ≤ 1.05× the raw loop's median."
         )
 
-        @Option(help: "Allocations per round (8 MiB uses a quarter of this).")
+        @Option(help: "Allocations per side and round (8 MiB uses a quarter of this).")
         var iterations = 200
 
-        @Option(help: "Rounds, alternating baseline and Heapwise.")
+        @Option(help: "Rounds; the sides alternate allocation by allocation throughout.")
         var rounds = 5
 
         @Flag(help: "Print JSON for scripts.")
