@@ -17,19 +17,19 @@ public protocol BufferAllocator: AnyObject {
 extension BufferAllocator {
     /// Allocates a buffer of at least `byteCount` bytes (rounded up to whole pages).
     public func allocate(byteCount: Int) throws(LinuxError) -> DMABuf {
-        try allocatePageAligned(try Self.pageAligned(byteCount, node: node))
+        try allocatePageAligned(try Self.pageAligned(byteCount, node: self.node))
     }
 
     /// Rounds up to whole pages, refusing zero, negative and overflowing lengths.
-    static func pageAligned(_ byteCount: Int, node: String) throws(LinuxError) -> Int {
+    static func pageAligned(_ byteCount: Int, node: @autoclosure () -> String) throws(LinuxError) -> Int {
         guard byteCount > 0 else {
-            throw LinuxError(code: .invalidLength, node: node, operation: "allocate",
+            throw LinuxError(code: .invalidLength, node: node(), operation: "allocate",
                              message: "cannot allocate \(byteCount) bytes: a buffer needs at least 1 byte")
         }
         let page = Syscalls.pageSize
         let (sum, overflow) = byteCount.addingReportingOverflow(page - 1)
         guard !overflow else {
-            throw LinuxError(code: .invalidLength, node: node, operation: "allocate",
+            throw LinuxError(code: .invalidLength, node: node(), operation: "allocate",
                              message: "cannot allocate \(byteCount) bytes: the length overflows when rounded to pages")
         }
         return sum / page * page
