@@ -25,16 +25,16 @@ public struct ResolveReport: Sendable {
         var table = TextTable(["participants", "median µs", "p99 µs", "min µs", "plan", "rejections"])
         for r in results {
             table.append([
-                "\(r.participants)", Self.fixed(r.latency.median.microseconds), Self.fixed(r.latency.p99.microseconds),
-                Self.fixed(r.latency.min.microseconds), r.satisfiable ? "found" : "none", "\(r.rejections)",
+                "\(r.participants)", r.latency.median.microseconds.twoDecimals, r.latency.p99.microseconds.twoDecimals,
+                r.latency.min.microseconds.twoDecimals, r.satisfiable ? "found" : "none", "\(r.rejections)",
             ])
         }
         var lines = ["resolve latency, \(results.first?.latency.samples ?? 0) runs per size, pipelines from \(profileCount) profiles", table.render()]
         if let median = medianAt4 {
-            lines.append("target median at 4 participants ≤ \(Self.fixed(Self.targetMedianAt4)) µs: \(Self.fixed(median)) µs, " + (median <= Self.targetMedianAt4 ? "met" : "MISSED"))
+            lines.append("target median at 4 participants ≤ \(Self.targetMedianAt4.twoDecimals) µs: \(median.twoDecimals) µs, " + (median <= Self.targetMedianAt4 ? "met" : "MISSED"))
         }
         if let growth {
-            lines.append("growth (time ratio / size ratio, ≤ 1.00 is linear or better): \(Self.fixed(growth)), " + (growth <= 1.0 ? "met" : "MISSED"))
+            lines.append("growth (time ratio / size ratio, ≤ 1.00 is linear or better): \(growth.twoDecimals), " + (growth <= 1.0 ? "met" : "MISSED"))
         }
         return lines.joined(separator: "\n")
     }
@@ -54,14 +54,7 @@ public struct ResolveReport: Sendable {
                     ("rejections", .int(r.rejections)),
                 ])
             })),
-            ("growth", growth.map { .string(Self.fixed($0)) } ?? .null),
+            ("growth", growth.map { .string($0.twoDecimals) } ?? .null),
         ])
-    }
-
-    /// Two decimals, without Foundation's formatters.
-    public static func fixed(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }

@@ -26,3 +26,12 @@ extension Duration {
         return Double(seconds) * 1e6 + Double(attoseconds) / 1e12
     }
 }
+
+extension Double {
+    /// Two decimals (`9.07`), for benchmark tables, without Foundation's formatters.
+    public var twoDecimals: String {
+        let hundredths = Int((self * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}

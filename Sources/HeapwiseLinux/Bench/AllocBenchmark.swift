@@ -59,11 +59,11 @@ public struct AllocBenchmark {
                 // reclaim, CMA fragmentation, a busy host) and "who ran second" hit both alike.
                 for i in 0..<(count * rounds) {
                     if i % 2 == 0 {
-                        base += try baseline(allocator, size: size, count: 1)
-                        mine += try heapwise(allocator, size: size, count: 1)
+                        base.append(try baseline(allocator, size: size))
+                        mine.append(try heapwise(allocator, size: size))
                     } else {
-                        mine += try heapwise(allocator, size: size, count: 1)
-                        base += try baseline(allocator, size: size, count: 1)
+                        mine.append(try heapwise(allocator, size: size))
+                        base.append(try baseline(allocator, size: size))
                     }
                 }
                 results.append(Result(allocator: allocator.heap.name, size: size,
@@ -73,31 +73,27 @@ public struct AllocBenchmark {
         return results
     }
 
-    /// Timed with the baseline's own clock (`hw_now_ns`, CLOCK_MONOTONIC), so the two sides
-    /// differ only in the code between the clock reads.
-    private func heapwise(_ allocator: BufferAllocator, size: Int, count: Int) throws(LinuxError) -> [Duration] {
-        var nanoseconds = [UInt64](repeating: 0, count: count)
-        for i in 0..<count {
-            let start = hw_now_ns()
-            let buffer = try allocator.allocate(byteCount: size)
-            buffer.close()
-            nanoseconds[i] = hw_now_ns() - start
-        }
-        return nanoseconds.map { .nanoseconds(Int64($0)) }
+    /// One allocate+free through Heapwise, timed with the baseline's own clock (`hw_now_ns`,
+    /// CLOCK_MONOTONIC), so the two sides differ only in the code between the clock reads.
+    private func heapwise(_ allocator: BufferAllocator, size: Int) throws(LinuxError) -> Duration {
+        let start = hw_now_ns()
+        let buffer = try allocator.allocate(byteCount: size)
+        buffer.close()
+        return .nanoseconds(Int64(hw_now_ns() - start))
     }
 
-    private func baseline(_ allocator: BufferAllocator, size: Int, count: Int) throws(LinuxError) -> [Duration] {
-        var nanoseconds = [UInt64](repeating: 0, count: count)
-        let status: Int32 = nanoseconds.withUnsafeMutableBufferPointer { ns in
-            switch allocator {
-            case let heap as DMAHeap: hw_baseline_heap_loop(heap.descriptor, UInt64(size), Int32(count), ns.baseAddress)
-            case let udmabuf as Udmabuf: hw_baseline_udmabuf_loop(udmabuf.descriptor, UInt64(size), Int32(count), ns.baseAddress)
-            default: hw_baseline_memfd_loop(UInt64(size), Int32(count), ns.baseAddress)
-            }
+    /// One allocate+free by the C baseline, which times itself.
+    private func baseline(_ allocator: BufferAllocator, size: Int) throws(LinuxError) -> Duration {
+        var nanoseconds: UInt64 = 0
+        let status: Int32
+        switch allocator {
+        case let heap as DMAHeap: status = hw_baseline_heap_loop(heap.descriptor, UInt64(size), 1, &nanoseconds)
+        case let udmabuf as Udmabuf: status = hw_baseline_udmabuf_loop(udmabuf.descriptor, UInt64(size), 1, &nanoseconds)
+        default: status = hw_baseline_memfd_loop(UInt64(size), 1, &nanoseconds)
         }
         if status != 0 {
             throw LinuxError.from(.init(rawValue: errno), node: allocator.node, operation: "baseline loop")
         }
-        return nanoseconds.map { .nanoseconds(Int64($0)) }
+        return .nanoseconds(Int64(nanoseconds))
     }
 }

@@ -30,37 +30,8 @@ extension Bench {
                 printError("heapwise: error: \(error)")
                 throw Exit.allocationFailed
             }
-            if json {
-                print(JSON.array(results.map(\.json)).serialized())
-                return
-            }
-            var table = TextTable(["allocator", "size", "heapwise median µs", "p99 µs", "raw C median µs", "p99 µs", "ratio"])
-            for r in results {
-                table.append([
-                    r.allocator, ByteCount.format(r.size),
-                    ResolveReport.fixed(r.heapwise.median.microseconds), ResolveReport.fixed(r.heapwise.p99.microseconds),
-                    ResolveReport.fixed(r.baseline.median.microseconds), ResolveReport.fixed(r.baseline.p99.microseconds),
-                    ResolveReport.fixed(r.ratio),
-                ])
-            }
-            print(table.render())
-            let worst = results.map(\.ratio).max() ?? 0
-            print("target ratio ≤ \(ResolveReport.fixed(AllocBenchmark.targetRatio)): worst \(ResolveReport.fixed(worst)), "
-                + (worst <= AllocBenchmark.targetRatio ? "met" : "MISSED"))
+            let report = AllocReport(results: results)
+            print(json ? report.json.serialized() : report.text)
         }
-    }
-}
-
-extension AllocBenchmark.Result {
-    var json: JSON {
-        .object([
-            ("allocator", .string(allocator)), ("size", .int(size)),
-            ("heapwise_median_ns", .int(Int(heapwise.median.microseconds * 1000))),
-            ("heapwise_p99_ns", .int(Int(heapwise.p99.microseconds * 1000))),
-            ("baseline_median_ns", .int(Int(baseline.median.microseconds * 1000))),
-            ("baseline_p99_ns", .int(Int(baseline.p99.microseconds * 1000))),
-            ("ratio", .string(ResolveReport.fixed(ratio))),
-            ("samples", .int(heapwise.samples)),
-        ])
     }
 }

@@ -1,0 +1,41 @@
+import HeapwiseCore
+
+/// The printed form of `heapwise bench alloc`, with the target checked, beside
+/// `ResolveReport` for `bench resolve`.
+public struct AllocReport: Sendable {
+    public let results: [AllocBenchmark.Result]
+
+    public init(results: [AllocBenchmark.Result]) { self.results = results }
+
+    /// The largest Heapwise/baseline ratio of any allocator and size.
+    public var worstRatio: Double { results.map(\.ratio).max() ?? 0 }
+
+    public var text: String {
+        var table = TextTable(["allocator", "size", "heapwise median µs", "p99 µs", "raw C median µs", "p99 µs", "ratio"])
+        for r in results {
+            table.append([
+                r.allocator, ByteCount.format(r.size),
+                r.heapwise.median.microseconds.twoDecimals, r.heapwise.p99.microseconds.twoDecimals,
+                r.baseline.median.microseconds.twoDecimals, r.baseline.p99.microseconds.twoDecimals,
+                r.ratio.twoDecimals,
+            ])
+        }
+        let target = AllocBenchmark.targetRatio
+        return table.render() + "\ntarget ratio ≤ \(target.twoDecimals): worst \(worstRatio.twoDecimals), "
+            + (worstRatio <= target ? "met" : "MISSED")
+    }
+
+    public var json: JSON {
+        .array(results.map { r in
+            .object([
+                ("allocator", .string(r.allocator)), ("size", .int(r.size)),
+                ("heapwise_median_ns", .int(Int(r.heapwise.median.microseconds * 1000))),
+                ("heapwise_p99_ns", .int(Int(r.heapwise.p99.microseconds * 1000))),
+                ("baseline_median_ns", .int(Int(r.baseline.median.microseconds * 1000))),
+                ("baseline_p99_ns", .int(Int(r.baseline.p99.microseconds * 1000))),
+                ("ratio", .string(r.ratio.twoDecimals)),
+                ("samples", .int(r.heapwise.samples)),
+            ])
+        })
+    }
+}
