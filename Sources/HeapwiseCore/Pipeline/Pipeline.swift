@@ -31,7 +31,7 @@ public struct Participant: Sendable {
         self.usage = usage
     }
 
-    /// `device/usage`, how explanations name a participant.
+    /// The device's name: how explanations name a participant.
     public var label: String { device.name }
 }
 

@@ -79,12 +79,20 @@ public enum HeapDiscovery {
     /// The catalog `heapwise plan` uses: the live heaps when this machine has any, else the
     /// built-in one (a typical board), saying which.
     public static func catalog(directory: String = heapDirectory) -> HeapCatalog {
+        liveCatalog(directory: directory) ?? builtInCatalog(directory: directory)
+    }
+
+    /// The built-in catalog, labelled as standing in for a machine without `directory`.
+    public static func builtInCatalog(directory: String = heapDirectory) -> HeapCatalog {
+        var builtIn = HeapCatalog.builtIn
+        builtIn.origin += "; this machine has no \(directory)"
+        return builtIn
+    }
+
+    /// This machine's dma-buf heaps as a catalog, or nil when it has none.
+    public static func liveCatalog(directory: String = heapDirectory) -> HeapCatalog? {
         let heaps = discover(directory: directory, includeUdmabuf: false)
-        guard !heaps.isEmpty else {
-            var builtIn = HeapCatalog.builtIn
-            builtIn.origin += "; this machine has no \(directory)"
-            return builtIn
-        }
+        guard !heaps.isEmpty else { return nil }
         return HeapCatalog(heaps: heaps.map(\.heap), origin: "live: \(directory) on this machine")
     }
 

@@ -44,10 +44,12 @@ struct PlanCommand: ParsableCommand {
             let catalog: HeapCatalog
             if let heaps {
                 catalog = try HeapCatalogParser.parse(try Files.read(heaps), file: heaps)
+                live = false
             } else {
-                catalog = HeapDiscovery.catalog()
+                let found = HeapDiscovery.liveCatalog()
+                catalog = found ?? HeapDiscovery.builtInCatalog()
+                live = found != nil
             }
-            live = catalog.origin.hasPrefix("live")
             resolution = Resolver(catalog: catalog).resolve(pipeline)
         } catch {
             throw reportInvalidInput(error)
