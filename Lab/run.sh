@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: Lab/run.sh [--payload DIR] [--timeout SECS] [--append "kernel args"]
-#                   [--kernel BZIMAGE]
+#                   [--kernel BZIMAGE] [--qemu-arg ARG]...
 #
 # Boots the lab kernel under qemu with PAYLOAD (default: Lab/smoke) as
 # /payload and exits 0 only if the guest reported `lab: result PASS` through
@@ -22,12 +22,14 @@ payload=$lab_dir/smoke
 timeout_s=300
 extra_append=
 kernel=
+qemu_extra=()
 while (($# > 0)); do
   case $1 in
     --payload) payload=${2:?--payload needs a directory}; shift 2 ;;
     --timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
     --append) extra_append=${2?--append needs a string}; shift 2 ;;
     --kernel) kernel=${2:?--kernel needs a bzImage path}; shift 2 ;;
+    --qemu-arg) qemu_extra+=("${2:?--qemu-arg needs an argument}"); shift 2 ;;
     -h | --help) usage 0 ;;
     *) printf 'unknown argument: %s\n' "$1" >&2; usage 2 ;;
   esac
@@ -62,8 +64,12 @@ fi
 # hang; vivid gets two capture-only instances, single-planar (video7) and
 # multi-planar (video8, vivid.multiplanar=2) for disjoint-plane capture; cma=128M
 # doubles the CONFIG_CMA_SIZE_MBYTES default so CMA-heap tests have room.
+# clocksource=tsc tsc=reliable: under TCG the guest's TSC follows the host's,
+# but the kernel distrusts it and falls back to the HPET, which makes every
+# clock_gettime a syscall plus an emulated MMIO read instead of a vDSO rdtsc;
+# `bench alloc` reads the clock twice per sample.
 # lab.timeout is read by /init; an --append'ed lab.timeout wins (last one).
-append="console=ttyS0 panic=-1 quiet loglevel=4 cma=128M"
+append="console=ttyS0 panic=-1 quiet loglevel=4 cma=128M clocksource=tsc tsc=reliable"
 append+=" vivid.n_devs=2 vivid.node_types=0x1,0x1 vivid.multiplanar=1,2 lab.timeout=$guest_limit"
 [[ -z $extra_append ]] || append+=" $extra_append"
 
@@ -76,6 +82,7 @@ qemu=(
   -kernel "$kernel" -initrd "$initrd" -append "$append"
   -nographic -no-reboot -nodefaults -serial stdio -display none
   -device "isa-debug-exit,iobase=0xf4,iosize=0x04"
+  ${qemu_extra[@]+"${qemu_extra[@]}"}
 )
 
 lab_log "booting $(basename "$(dirname "$kernel")" | cut -c1-12)/bzImage with payload $payload (timeout ${timeout_s} s)"

@@ -79,4 +79,17 @@ import Testing
     @Test func formatsListsTheTable() throws {
         #expect(try exitCode(["formats", "--json"]) == 0)
     }
+
+    /// `bench alloc` refuses sizes it cannot mean and allocators this machine lacks, naming
+    /// what would work; memfd is on every Linux, so a tiny run passes everywhere.
+    @Test func benchAllocChecksItsArguments() throws {
+        for size in ["0", "4KB", "2GiB", "-4096"] {
+            #expect(throws: (any Error).self, "--size \(size)") {
+                try HeapwiseCommand.parseAsRoot(["bench", "alloc", "--size", size])
+            }
+        }
+        #expect(throws: (any Error).self) { try HeapwiseCommand.parseAsRoot(["bench", "alloc", "--pairs", "0"]) }
+        #expect(try exitCode(["bench", "alloc", "--allocator", "no-such-heap"]) == 2)
+        #expect(try exitCode(["bench", "alloc", "--allocator", "memfd", "--size", "4KiB", "--pairs", "5"]) == 0)
+    }
 }

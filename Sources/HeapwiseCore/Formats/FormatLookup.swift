@@ -70,14 +70,13 @@ extension String {
     }
 }
 
-/// "Did you mean" matching for format and modifier names. Kept here rather than shared with
-/// the input parsers so that the Formats folder stands alone.
-/// "Did you mean …?" for every name Heapwise reads: formats, modifiers, YAML keys, heap kinds.
-enum NameMatch {
+/// "Did you mean …?" for every name Heapwise reads: formats, modifiers, YAML keys, heap kinds,
+/// allocators on the command line.
+public enum NameMatch {
     /// The candidate with the smallest edit distance to `text` (ignoring case), if it is close
     /// enough to be a typo: a third of the longer name's length in edits, at least 2 and at most 3.
     /// Ties go to the earlier candidate, so table order decides.
-    static func closest(to text: String, among candidates: some Sequence<String>) -> String? {
+    public static func closest(to text: String, among candidates: some Sequence<String>) -> String? {
         let query = Array(text.uppercased().utf8)
         var best: (name: String, distance: Int)?
         for candidate in candidates {

@@ -128,14 +128,5 @@ struct YAMLValue {
         return [try string()]
     }
 
-    static func parseInteger(_ text: String) -> Int? {
-        let units: [(String, Int)] = [("KiB", 10), ("MiB", 20), ("GiB", 30), ("TiB", 40)]
-        for (suffix, shift) in units where text.hasSuffix(suffix) {
-            let number = text.dropLast(suffix.count).filter { $0 != " " }
-            guard let base = Int(number), base >= 0, base <= Int.max >> shift else { return nil }
-            return base << shift
-        }
-        if text.hasPrefix("0x") || text.hasPrefix("0X") { return Int(text.dropFirst(2), radix: 16) }
-        return Int(text)
-    }
+    static func parseInteger(_ text: String) -> Int? { ByteCount.parse(text) }
 }

@@ -78,19 +78,3 @@ public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
         items.count <= 8 ? items.joined(separator: ", ") : items.prefix(8).joined(separator: ", ") + ", …"
     }
 }
-
-/// Human-readable byte counts with binary units, as the kernel's `/proc/meminfo` thinks of them.
-public enum ByteCount {
-    public static func format(_ bytes: Int) -> String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        if unit == 0 { return "\(bytes) bytes" }
-        let rounded = (value * 10).rounded() / 10
-        return rounded == rounded.rounded() ? "\(Int(rounded)) \(units[unit])" : "\(rounded) \(units[unit])"
-    }
-}

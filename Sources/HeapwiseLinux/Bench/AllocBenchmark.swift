@@ -4,31 +4,39 @@ import HeapwiseCore
 
 /// `heapwise bench alloc`: allocate+free latency of each allocator through Heapwise, next to
 /// a plain C loop making the same syscalls (`baseline.c`) in the same run, so the ratio shows
-/// what Heapwise itself costs. The two sides alternate allocation by allocation, so drift
-/// (page reclaim, CMA fragmentation, a busy host) hits both alike; each side reads the same
-/// clock around exactly one allocate+free.
+/// what Heapwise itself costs.
+///
+/// Each step times three allocate+free cycles back to back, in an order drawn at random:
+/// Heapwise, the C baseline, and the C baseline again as a control (see `PairedComparison`).
+/// A fixed order is not enough: in the lab guest the system heap's 4 KiB allocations settle
+/// into a pattern that favours one position of a fixed ABBA cycle, and the baseline measured
+/// against itself came out 1.76× "slower". The random order is seeded, so runs repeat.
 public struct AllocBenchmark {
     public struct Result: Hashable, Sendable {
         public let allocator: String
         public let size: Int
-        public let heapwise: LatencySummary
-        public let baseline: LatencySummary
-        /// Heapwise median over baseline median.
-        public var ratio: Double {
-            let base = baseline.median.microseconds
-            return base > 0 ? heapwise.median.microseconds / base : 0
-        }
+        public let comparison: PairedComparison
+        public var heapwise: LatencySummary { comparison.candidate }
+        public var baseline: LatencySummary { comparison.baseline }
+        public var ratio: Double { comparison.ratio }
     }
 
     public static let sizes = [4 << 10, 1 << 20, 8 << 20]
     public static let targetRatio = 1.05
+    /// A row stops at its time limit only once it has this many pairs (or `pairs`, if fewer).
+    public static let minimumPairs = 20
 
-    public var iterations: Int
-    public var rounds: Int
+    /// The most pairs per allocator and size.
+    public var pairs: Int
+    /// A row stops early once it has run this long: cheap allocations get many samples, an
+    /// 8 MiB CMA allocation (tens of milliseconds under emulation) a few dozen.
+    public var timeLimit: Duration
+    public var seed: UInt64
 
-    public init(iterations: Int = 200, rounds: Int = 5) {
-        self.iterations = iterations
-        self.rounds = rounds
+    public init(pairs: Int = 2000, timeLimit: Duration = .seconds(1), seed: UInt64 = 0x4845_4150_5749_5345) {
+        self.pairs = pairs
+        self.timeLimit = timeLimit
+        self.seed = seed
     }
 
     /// Every allocator this user can use: accessible dma-buf heaps, udmabuf, and memfd.
@@ -44,38 +52,52 @@ public struct AllocBenchmark {
         return allocators
     }
 
+    /// One row per allocator and size; sizes an allocator cannot hold twice over (a small
+    /// CMA area) are left out.
     public func run(_ allocators: [BufferAllocator], sizes: [Int] = AllocBenchmark.sizes) throws(LinuxError) -> [Result] {
         var results: [Result] = []
+        var order = SplitMix64(seed: seed)
         for allocator in allocators {
             for size in sizes {
                 if let limit = allocator.heap.capacity, size * 2 > limit { continue }
-                // Fewer rounds of big buffers: an 8 MiB system-heap allocation is milliseconds.
-                let count = max(10, size >= 8 << 20 ? iterations / 4 : iterations)
-                var mine: [Duration] = []
-                var base: [Duration] = []
-                mine.reserveCapacity(count * rounds)
-                base.reserveCapacity(count * rounds)
-                // The sides alternate allocation by allocation, in ABBA order, so drift (page
-                // reclaim, CMA fragmentation, a busy host) and "who ran second" hit both alike.
-                for i in 0..<(count * rounds) {
-                    if i % 2 == 0 {
-                        base.append(try baseline(allocator, size: size))
-                        mine.append(try heapwise(allocator, size: size))
-                    } else {
-                        mine.append(try heapwise(allocator, size: size))
-                        base.append(try baseline(allocator, size: size))
-                    }
-                }
-                results.append(Result(allocator: allocator.heap.name, size: size,
-                                      heapwise: LatencySummary(mine), baseline: LatencySummary(base)))
+                results.append(try row(allocator, size: size, order: &order))
             }
         }
         return results
     }
 
+    private enum Side { case heapwise, baseline, control }
+    /// The six orders of the three sides; each step draws one, each equally likely.
+    private static let orders: [[Side]] = [
+        [.heapwise, .baseline, .control], [.heapwise, .control, .baseline], [.baseline, .heapwise, .control],
+        [.baseline, .control, .heapwise], [.control, .heapwise, .baseline], [.control, .baseline, .heapwise],
+    ]
+
+    private func row(_ allocator: BufferAllocator, size: Int, order: inout SplitMix64) throws(LinuxError) -> Result {
+        var mine: [Duration] = [], base: [Duration] = [], control: [Duration] = []
+        mine.reserveCapacity(pairs)
+        base.reserveCapacity(pairs)
+        control.reserveCapacity(pairs)
+        let started = hw_now_ns()
+        let limit = UInt64(timeLimit.components.seconds) * 1_000_000_000
+            + UInt64(timeLimit.components.attoseconds / 1_000_000_000)
+        let minimum = min(pairs, Self.minimumPairs)
+        while mine.count < pairs, mine.count < minimum || hw_now_ns() - started < limit {
+            for side in Self.orders[Int.random(in: 0..<Self.orders.count, using: &order)] {
+                switch side {
+                case .heapwise: mine.append(try heapwise(allocator, size))
+                case .baseline: base.append(try baseline(allocator, size))
+                case .control: control.append(try baseline(allocator, size))
+                }
+            }
+        }
+        return Result(allocator: allocator.heap.name, size: size,
+                      comparison: PairedComparison(candidate: mine, baseline: base, control: control))
+    }
+
     /// One allocate+free through Heapwise, timed with the baseline's own clock (`hw_now_ns`,
     /// CLOCK_MONOTONIC), so the two sides differ only in the code between the clock reads.
-    private func heapwise(_ allocator: BufferAllocator, size: Int) throws(LinuxError) -> Duration {
+    private func heapwise(_ allocator: BufferAllocator, _ size: Int) throws(LinuxError) -> Duration {
         let start = hw_now_ns()
         let buffer = try allocator.allocate(byteCount: size)
         buffer.close()
@@ -83,7 +105,7 @@ public struct AllocBenchmark {
     }
 
     /// One allocate+free by the C baseline, which times itself.
-    private func baseline(_ allocator: BufferAllocator, size: Int) throws(LinuxError) -> Duration {
+    private func baseline(_ allocator: BufferAllocator, _ size: Int) throws(LinuxError) -> Duration {
         var nanoseconds: UInt64 = 0
         let status: Int32
         switch allocator {

@@ -26,12 +26,13 @@ extension BufferAllocator {
             throw LinuxError(code: .invalidLength, node: node(), operation: "allocate",
                              message: "cannot allocate \(byteCount) bytes: a buffer needs at least 1 byte")
         }
-        let page = Syscalls.pageSize
-        let (sum, overflow) = byteCount.addingReportingOverflow(page - 1)
+        let pageMask = Syscalls.pageSize - 1
+        let (sum, overflow) = byteCount.addingReportingOverflow(pageMask)
         guard !overflow else {
             throw LinuxError(code: .invalidLength, node: node(), operation: "allocate",
                              message: "cannot allocate \(byteCount) bytes: the length overflows when rounded to pages")
         }
-        return sum / page * page
+        // Page sizes are powers of two (4, 16 or 64 KiB), so a mask rounds down without a divide.
+        return sum & ~pageMask
     }
 }
