@@ -97,6 +97,7 @@ public struct AllocBenchmark {
 
     /// One allocate+free through Heapwise, timed with the baseline's own clock (`hw_now_ns`,
     /// CLOCK_MONOTONIC), so the two sides differ only in the code between the clock reads.
+    @inline(never)  // one timed region per call, and a name a profiler can find
     private func heapwise(_ allocator: BufferAllocator, _ size: Int) throws(LinuxError) -> Duration {
         let start = hw_now_ns()
         let buffer = try allocator.allocate(byteCount: size)
