@@ -90,6 +90,6 @@ import Testing
         }
         #expect(throws: (any Error).self) { try HeapwiseCommand.parseAsRoot(["bench", "alloc", "--pairs", "0"]) }
         #expect(try exitCode(["bench", "alloc", "--allocator", "no-such-heap"]) == 2)
-        #expect(try exitCode(["bench", "alloc", "--allocator", "memfd", "--size", "4KiB", "--pairs", "5"]) == 0)
+        #expect(try exitCode(["bench", "alloc", "--allocator", "memfd", "--size", "4KiB", "--pairs", "5", "--json"]) == 0)
     }
 }
