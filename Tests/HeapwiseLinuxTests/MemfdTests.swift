@@ -41,6 +41,12 @@ import HeapwiseCore
             #expect(error.code == .invalidLength)
             #expect(error.description.contains("at least 1 byte"))
         }
+        do {
+            _ = try Memfd().allocate(byteCount: Int.max)
+        } catch {
+            #expect(error.code == .invalidLength)
+            #expect(error.description.contains("overflows when rounded to pages"))
+        }
     }
 
     @Test func missingHeapIsNotFoundWithARemedy() throws {

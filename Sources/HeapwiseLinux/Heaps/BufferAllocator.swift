@@ -15,24 +15,21 @@ public protocol BufferAllocator: AnyObject {
 }
 
 extension BufferAllocator {
-    /// Allocates a buffer of at least `byteCount` bytes (rounded up to whole pages).
+    /// Allocates a buffer of at least `byteCount` bytes (rounded up to whole pages), refusing
+    /// zero, negative and overflowing lengths.
     public func allocate(byteCount: Int) throws(LinuxError) -> DMABuf {
-        try allocatePageAligned(try Self.pageAligned(byteCount, node: self.node))
+        // Page sizes are powers of two (4, 16 or 64 KiB), so a mask rounds without a divide.
+        let pageMask = Syscalls.pageSize - 1
+        guard byteCount > 0, byteCount <= Int.max - pageMask else { throw Self.invalidLength(byteCount, node: node) }
+        return try allocatePageAligned((byteCount + pageMask) & ~pageMask)
     }
 
-    /// Rounds up to whole pages, refusing zero, negative and overflowing lengths.
-    static func pageAligned(_ byteCount: Int, node: @autoclosure () -> String) throws(LinuxError) -> Int {
-        guard byteCount > 0 else {
-            throw LinuxError(code: .invalidLength, node: node(), operation: "allocate",
-                             message: "cannot allocate \(byteCount) bytes: a buffer needs at least 1 byte")
-        }
-        let pageMask = Syscalls.pageSize - 1
-        let (sum, overflow) = byteCount.addingReportingOverflow(pageMask)
-        guard !overflow else {
-            throw LinuxError(code: .invalidLength, node: node(), operation: "allocate",
-                             message: "cannot allocate \(byteCount) bytes: the length overflows when rounded to pages")
-        }
-        // Page sizes are powers of two (4, 16 or 64 KiB), so a mask rounds down without a divide.
-        return sum & ~pageMask
+    /// The error for a length no allocator can take; out of line, as the allocation path's
+    /// cold side, so the hot path builds no message strings.
+    @inline(never)
+    static func invalidLength(_ byteCount: Int, node: String) -> LinuxError {
+        let reason = byteCount > 0 ? "the length overflows when rounded to pages" : "a buffer needs at least 1 byte"
+        return LinuxError(code: .invalidLength, node: node, operation: "allocate",
+                          message: "cannot allocate \(byteCount) bytes: \(reason)")
     }
 }
