@@ -71,15 +71,15 @@ int hw_fcntl_int(int fd, int cmd, int arg);
 
 
 /*
- * Baselines for `heapwise bench alloc`: the same syscalls as Heapwise's allocators, in a
- * plain C loop, timing each allocate+free with CLOCK_MONOTONIC into ns[0..iterations).
- * Return 0, or -1 with errno from the first failing call. hw_now_ns is the same clock, for
- * timing the Heapwise side identically.
+ * Baselines for `heapwise bench alloc`: the same syscalls as Heapwise's allocators in plain
+ * C, each call timing one allocate+free with CLOCK_MONOTONIC into *ns. Return 0, or -1 with
+ * errno from the failing call. hw_now_ns is the same clock, for timing the Heapwise side
+ * identically.
  */
 uint64_t hw_now_ns(void);
-int hw_baseline_heap_loop(int heap_fd, uint64_t len, int iterations, uint64_t *ns);
-int hw_baseline_udmabuf_loop(int udmabuf_fd, uint64_t len, int iterations, uint64_t *ns);
-int hw_baseline_memfd_loop(uint64_t len, int iterations, uint64_t *ns);
+int hw_baseline_heap(int heap_fd, uint64_t len, uint64_t *ns);
+int hw_baseline_udmabuf(int udmabuf_fd, uint64_t len, uint64_t *ns);
+int hw_baseline_memfd(uint64_t len, uint64_t *ns);
 
 #include "hw_drm.h"
 

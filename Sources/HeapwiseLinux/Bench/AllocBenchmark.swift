@@ -110,12 +110,12 @@ public struct AllocBenchmark {
         var nanoseconds: UInt64 = 0
         let status: Int32
         switch allocator {
-        case let heap as DMAHeap: status = hw_baseline_heap_loop(heap.descriptor, UInt64(size), 1, &nanoseconds)
-        case let udmabuf as Udmabuf: status = hw_baseline_udmabuf_loop(udmabuf.descriptor, UInt64(size), 1, &nanoseconds)
-        default: status = hw_baseline_memfd_loop(UInt64(size), 1, &nanoseconds)
+        case let heap as DMAHeap: status = hw_baseline_heap(heap.descriptor, UInt64(size), &nanoseconds)
+        case let udmabuf as Udmabuf: status = hw_baseline_udmabuf(udmabuf.descriptor, UInt64(size), &nanoseconds)
+        default: status = hw_baseline_memfd(UInt64(size), &nanoseconds)
         }
         if status != 0 {
-            throw LinuxError.from(.init(rawValue: errno), node: allocator.node, operation: "baseline loop")
+            throw LinuxError.from(.init(rawValue: errno), node: allocator.node, operation: "baseline allocate+free")
         }
         return .nanoseconds(Int64(nanoseconds))
     }

@@ -10,7 +10,7 @@ public final class DMAHeap: BufferAllocator {
     public let heap: Heap
     public let node: String
     private let fd: Int32
-    /// The open node, for the benchmark's C baseline loop.
+    /// The open node, for the benchmark's C baseline.
     var descriptor: Int32 { fd }
 
     /// Opens the heap's node. Throws `.notFound` when the kernel has no such heap and

@@ -18,7 +18,7 @@ public final class Udmabuf: BufferAllocator {
     /// The module's per-buffer limit, read once when the device is opened.
     public let limit: Int?
     private let fd: Int32
-    /// The open node, for the benchmark's C baseline loop.
+    /// The open node, for the benchmark's C baseline.
     var descriptor: Int32 { fd }
 
     public static let description = Heap(name: "udmabuf", kind: .udmabuf, contiguous: false, addressBits: 64, cached: true)
