@@ -104,7 +104,7 @@ struct YAMLValue {
     /// A whole number: decimal, `0x` hex, or a byte size with a binary suffix (`64KiB`, `256MiB`).
     func int() throws(InputError) -> Int {
         let text = try string()
-        guard let value = Self.parseInteger(text) else {
+        guard let value = ByteCount.parse(text) else {
             throw error("expected a whole number (decimal, 0x hex or with KiB/MiB/GiB), got '\(text)'")
         }
         return value
@@ -127,6 +127,4 @@ struct YAMLValue {
         }
         return [try string()]
     }
-
-    static func parseInteger(_ text: String) -> Int? { ByteCount.parse(text) }
 }

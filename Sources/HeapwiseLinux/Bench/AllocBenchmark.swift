@@ -79,10 +79,8 @@ public struct AllocBenchmark {
         base.reserveCapacity(pairs)
         control.reserveCapacity(pairs)
         let started = hw_now_ns()
-        let limit = UInt64(timeLimit.components.seconds) * 1_000_000_000
-            + UInt64(timeLimit.components.attoseconds / 1_000_000_000)
         let minimum = min(pairs, Self.minimumPairs)
-        while mine.count < pairs, mine.count < minimum || hw_now_ns() - started < limit {
+        while mine.count < pairs, mine.count < minimum || .nanoseconds(Int64(hw_now_ns() - started)) < timeLimit {
             for side in Self.orders[Int.random(in: 0..<Self.orders.count, using: &order)] {
                 switch side {
                 case .heapwise: mine.append(try heapwise(allocator, size))

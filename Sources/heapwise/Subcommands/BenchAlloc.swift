@@ -16,8 +16,9 @@ extension Bench {
         @Option(name: .customLong("allocator"), help: "Only this allocator (a heap name, udmabuf or memfd); repeatable.")
         var allocators: [String] = []
 
-        @Option(name: .customLong("size"), help: "A buffer size (4096, 4KiB, 1MiB); repeatable. Default: 4KiB, 1MiB and 8MiB.")
-        var sizes: [String] = []
+        @Option(name: .customLong("size"), help: "A buffer size (4096, 4KiB, 1MiB); repeatable. Default: 4KiB, 1MiB and 8MiB.",
+                transform: Alloc.byteSize)
+        var sizes: [Int] = []
 
         @Option(help: "The most pairs per allocator and size.")
         var pairs = 2000
@@ -34,20 +35,17 @@ extension Bench {
         func validate() throws {
             guard pairs > 0 else { throw ValidationError("--pairs must be at least 1") }
             guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be more than 0 and at most 3600") }
-            _ = try byteSizes()
         }
 
-        func byteSizes() throws -> [Int] {
-            guard !sizes.isEmpty else { return AllocBenchmark.sizes }
-            return try sizes.map { text in
-                guard let size = ByteCount.parse(text) else {
-                    throw ValidationError("--size '\(text)' is not a size: use bytes (4096), 0x hex, or KiB/MiB/GiB (4KiB)")
-                }
-                guard size > 0, size <= Self.largestSize else {
-                    throw ValidationError("--size \(text) is out of range: 1 byte to \(ByteCount.format(Self.largestSize))")
-                }
-                return size
+        /// One `--size`, parsed and checked as the command line is read.
+        static func byteSize(_ text: String) throws -> Int {
+            guard let size = ByteCount.parse(text) else {
+                throw ValidationError("not a size: use bytes (4096), 0x hex, or KiB/MiB/GiB (4KiB)")
             }
+            guard size > 0, size <= largestSize else {
+                throw ValidationError("out of range: 1 byte to \(ByteCount.format(largestSize))")
+            }
+            return size
         }
 
         func run() throws {
@@ -65,8 +63,8 @@ extension Bench {
             }
             let results: [AllocBenchmark.Result]
             do {
-                let benchmark = AllocBenchmark(pairs: pairs, timeLimit: .milliseconds(Int64(seconds * 1000)))
-                results = try benchmark.run(chosen, sizes: try byteSizes())
+                let benchmark = AllocBenchmark(pairs: pairs, timeLimit: .seconds(seconds))
+                results = try benchmark.run(chosen, sizes: sizes.isEmpty ? AllocBenchmark.sizes : sizes)
             } catch {
                 printError("heapwise: error: \(error)")
                 throw Exit.allocationFailed
