@@ -23,7 +23,7 @@ public enum CPUAccess: Sendable {
     }
 }
 
-extension DMABuf {
+extension DMABufHandle where Self: ~Copyable {
     /// Maps the buffer for the CPU, brackets `body` with `DMA_BUF_IOCTL_SYNC` START and END,
     /// and unmaps, even when `body` throws (its error is the one reported, as swift-system's
     /// `closeAfter` does). The sync ioctls are retried on EINTR and EAGAIN, which the kernel
@@ -61,6 +61,7 @@ extension DMABuf {
     }
 
     private func sync(_ flags: UInt64, retry: Bool) throws(LinuxError) {
+        let fd = checkedFD()
         var result = Syscalls.dmaBufSync(fd, flags: flags)
         while retry, case let .failure(errno) = result, errno == .interrupted || errno == .resourceTemporarilyUnavailable {
             result = Syscalls.dmaBufSync(fd, flags: flags)

@@ -2,94 +2,37 @@ import CHeapwiseLinux
 import Glibc
 import SystemPackage
 
-/// An owned dma-buf file descriptor: closed exactly once, when the handle goes away or
-/// `close()` is called. Allocation and mapping are separate: a `DMABuf` is only the buffer;
-/// CPU access is scoped (`withCPUAccess`) and device import happens elsewhere.
-public final class DMABuf {
-    /// The dma-buf's file descriptor (for passing to a driver); owned by this object.
-    /// Exclusivity is not checked at run time: only `close()` writes it, and a `DMABuf` is
-    /// not shared across threads (it is not `Sendable`); the check cost a measurable part of
-    /// an allocate+free (`heapwise bench alloc`).
-    @exclusivity(unchecked) public private(set) var fd: Int32
-    /// The size the exporter gave it, in bytes (page-aligned).
-    public let size: Int
-    /// Where it came from, for messages: `/dev/dma_heap/system`, `udmabuf`, `memfd`.
-    public let origin: String
-    /// False for the memfd fallback: a plain shared-memory fd that no device can import and
-    /// on which the dma-buf ioctls fail.
-    public let isDMABuf: Bool
+/// A shared dma-buf: a reference-counted owner of the descriptor, closed exactly once, when
+/// the last reference goes away or `close()` is called. This is the handle to give several
+/// users (a plan, a V4L2 stream that imports it, a DRM framebuffer); a buffer with a single
+/// owner is a `UniqueDMABuf`, which needs no object of its own.
+///
+/// Allocation and mapping are separate: a `DMABuf` is only the buffer; CPU access is scoped
+/// (`withCPUAccess`) and device import happens elsewhere.
+public final class DMABuf: DMABufHandle {
+    /// The single owner this object shares. Exclusivity is not checked at run time: only
+    /// `close()` writes it, and a `DMABuf` is not shared across threads (it is not `Sendable`).
+    @exclusivity(unchecked) private var buffer: UniqueDMABuf
 
-    init(adopting fd: Int32, size: Int, origin: String, isDMABuf: Bool = true) {
-        self.fd = fd
-        self.size = size
-        self.origin = origin
-        self.isDMABuf = isDMABuf
+    /// -1 once closed.
+    public var fd: Int32 { buffer.fd }
+    public var size: Int { buffer.size }
+    public var origin: String { buffer.origin }
+    public var isDMABuf: Bool { buffer.isDMABuf }
+
+    /// Shares a uniquely owned buffer: it moves into the new object, descriptor and all.
+    public init(_ buffer: consuming UniqueDMABuf) {
+        self.buffer = buffer
     }
 
-    deinit { close() }
+    convenience init(adopting fd: Int32, size: Int, origin: String, isDMABuf: Bool = true) {
+        self.init(UniqueDMABuf(adopting: fd, size: size, origin: origin, isDMABuf: isDMABuf))
+    }
 
-    /// Closes the descriptor now; later calls do nothing. Errors from close(2) are not
-    /// actionable (the descriptor is gone either way) and are not reported.
+    /// Closes the descriptor now, for every holder of this object; later calls do nothing.
+    /// Otherwise it closes when the last reference goes away.
     public func close() {
-        guard fd >= 0 else { return }
-        _ = Syscalls.close(fd)
-        fd = -1
-    }
-
-    /// The inode number of the dma-buf's file: the identity `/proc/<pid>/fdinfo` and
-    /// `/sys/kernel/dmabuf/buffers/<inode>` use. The corresponding call is `fstat`.
-    public func inode() throws(LinuxError) -> UInt64 {
-        switch Syscalls.fstat(checkedFD()) {
-        case let .success(info): return UInt64(info.st_ino)
-        case let .failure(errno): throw .from(errno, node: origin, operation: "fstat")
-        }
-    }
-
-    /// Names the buffer for debugging (`/proc/<pid>/fdinfo`, debugfs `dma_buf/bufinfo`).
-    /// The corresponding ioctl is `DMA_BUF_SET_NAME`; names hold at most 31 bytes.
-    public func setName(_ name: String) throws(LinuxError) {
-        let limit = Int(hw_DMA_BUF_NAME_LEN) - 1
-        guard name.utf8.count <= limit else {
-            throw LinuxError(code: .invalidArgument, node: origin, operation: "DMA_BUF_SET_NAME",
-                             message: "dma-buf name '\(name)' is \(name.utf8.count) bytes; the kernel keeps at most \(limit)")
-        }
-        if case let .failure(errno) = Syscalls.dmaBufSetName(checkedFD(), name) {
-            throw .from(errno, node: origin, operation: "DMA_BUF_SET_NAME", message: "naming the dma-buf failed")
-        }
-    }
-
-    /// What the kernel reports about this buffer in `/proc/self/fdinfo/<fd>`.
-    public func info() throws(LinuxError) -> DMABufInfo {
-        let path = "/proc/self/fdinfo/\(checkedFD())"
-        guard let text = ProcFiles.read(path) else {
-            throw LinuxError(code: .failed, node: path, operation: "read", message: "cannot read the dma-buf's fdinfo")
-        }
-        return DMABufInfo(fdinfo: text)
-    }
-
-    /// Exports the buffer's current fences as a sync_file: a fence that signals when the
-    /// pending device `access` (read or write) completes.
-    /// The corresponding ioctl is `DMA_BUF_IOCTL_EXPORT_SYNC_FILE` (Linux 6.0+).
-    public func exportSyncFile(for access: CPUAccess) throws(LinuxError) -> SyncFile {
-        switch Syscalls.dmaBufExportSyncFile(checkedFD(), flags: UInt32(access.syncFlags)) {
-        case let .success(syncFD): return SyncFile(adopting: syncFD)
-        case let .failure(errno):
-            throw .from(errno, node: origin, operation: "DMA_BUF_IOCTL_EXPORT_SYNC_FILE", message: "exporting a sync_file failed")
-        }
-    }
-
-    /// Adds `syncFile`'s fence to the buffer, so later users wait for it.
-    /// The corresponding ioctl is `DMA_BUF_IOCTL_IMPORT_SYNC_FILE` (Linux 6.0+).
-    public func importSyncFile(_ syncFile: SyncFile, for access: CPUAccess) throws(LinuxError) {
-        if case let .failure(errno) = Syscalls.dmaBufImportSyncFile(checkedFD(), flags: UInt32(access.syncFlags), syncFD: syncFile.fd) {
-            throw .from(errno, node: origin, operation: "DMA_BUF_IOCTL_IMPORT_SYNC_FILE", message: "importing a sync_file failed")
-        }
-    }
-
-    /// Using a closed handle is a programmer error, not an environmental one.
-    func checkedFD() -> Int32 {
-        precondition(fd >= 0, "use of a closed DMABuf (\(origin))")
-        return fd
+        buffer.closeEarly()
     }
 }
 

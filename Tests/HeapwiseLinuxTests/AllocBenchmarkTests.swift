@@ -13,6 +13,9 @@ import HeapwiseCore
             #expect(row.comparison.pairs == 30)
             #expect(row.heapwise.samples == 30)
             #expect(row.ratio > 0 && row.comparison.controlRatio > 0)
+            // The shared-handle side is paired with the same baseline samples.
+            #expect(row.shared.pairs == 30 && row.shared.baseline == row.baseline)
+            #expect(row.shared.ratio > 0)
         }
         #expect(AllocReport(results: results).text.contains("target ratio ≤ 1.05"))
     }
@@ -29,7 +32,7 @@ import HeapwiseCore
             let heap = Heap(name: "small", kind: .memfd, contiguous: false, addressBits: 64, cached: true,
                             capacity: 1 << 20, deviceShareable: false)
             let node = "memfd"
-            func allocatePageAligned(_ length: Int) throws(LinuxError) -> DMABuf { try Memfd().allocatePageAligned(length) }
+            func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf { try Memfd().allocatePageAligned(length) }
         }
         let results = try AllocBenchmark(pairs: 3).run([SmallHeap()], sizes: [4096, 1 << 20])
         #expect(results.map(\.size) == [4096])

@@ -136,7 +136,29 @@ struct KernelHeapTests {
             let buffer = try system.allocate(byteCount: 4096)
             buffer.close()
         }
+        for _ in 0..<10_000 {
+            let buffer = try system.allocateUnique(byteCount: 4096)
+            buffer.close()
+        }
         #expect(KernelLab.openDescriptorCount() == before)
+    }
+
+    /// A uniquely owned buffer from each kind of allocator is a real dma-buf that can be
+    /// named, mapped and then shared without a second close.
+    @Test(arguments: ["system", "reserved", "udmabuf"])
+    func uniqueBuffersAreRealDMABufs(_ name: String) throws {
+        let allocator: BufferAllocator = name == "udmabuf" ? try Udmabuf() : try heap(name)
+        let buffer = try allocator.allocateUnique(byteCount: 3 * 4096 + 1)
+        let (size, isDMABuf) = (buffer.size, buffer.isDMABuf)
+        #expect(size == 4 * 4096 && isDMABuf)
+        try buffer.setName("unique-\(name)")
+        let info = try buffer.info()
+        #expect(info.name == "unique-\(name)")
+        #expect(info.exporter == (name == "udmabuf" ? "udmabuf" : name))
+        try buffer.withCPUAccess(.write) { $0[$0.count - 1] = 0xEE }
+        let shared = DMABuf(buffer)
+        #expect(try shared.withCPUAccess(.read) { $0[$0.count - 1] } == 0xEE)
+        #expect(try shared.info().name == "unique-\(name)")
     }
 
     @Test func discoveryFindsTheLabHeaps() throws {

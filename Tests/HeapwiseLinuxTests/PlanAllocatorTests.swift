@@ -16,7 +16,7 @@ import HeapwiseCore
             self.node = "/dev/dma_heap/" + heap.name
             self.errno = errno
         }
-        func allocatePageAligned(_ length: Int) throws(LinuxError) -> DMABuf {
+        func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
             if let errno { throw LinuxError.from(errno, node: node, operation: "DMA_HEAP_IOCTL_ALLOC") }
             return try Memfd().allocatePageAligned(length)
         }

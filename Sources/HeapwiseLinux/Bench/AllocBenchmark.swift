@@ -6,8 +6,13 @@ import HeapwiseCore
 /// a plain C loop making the same syscalls (`baseline.c`) in the same run, so the ratio shows
 /// what Heapwise itself costs.
 ///
-/// Each step times three allocate+free cycles back to back, in an order drawn at random:
-/// Heapwise, the C baseline, and the C baseline again as a control (see `PairedComparison`).
+/// Heapwise is timed twice: through `allocateUnique` (a `UniqueDMABuf`, the allocation API,
+/// which the target applies to) and through `allocate` (a shared `DMABuf`, which adds one
+/// reference-counted object per buffer; its ratio is reported beside, so that cost is seen).
+///
+/// Each step times four allocate+free cycles back to back, in an order drawn at random:
+/// the two Heapwise forms, the C baseline, and the C baseline again as a control (see
+/// `PairedComparison`).
 /// A fixed order is not enough: in the lab guest the system heap's 4 KiB allocations settle
 /// into a pattern that favours one position of a fixed ABBA cycle, and the baseline measured
 /// against itself came out 1.76× "slower". The random order is seeded, so runs repeat.
@@ -15,7 +20,10 @@ public struct AllocBenchmark {
     public struct Result: Hashable, Sendable {
         public let allocator: String
         public let size: Int
+        /// `allocateUnique` + `close()` against the C baseline.
         public let comparison: PairedComparison
+        /// `allocate` (a shared `DMABuf`) + `close()` against the same baseline samples.
+        public let shared: PairedComparison
         public var heapwise: LatencySummary { comparison.candidate }
         public var baseline: LatencySummary { comparison.baseline }
         public var ratio: Double { comparison.ratio }
@@ -66,31 +74,31 @@ public struct AllocBenchmark {
         return results
     }
 
-    private enum Side { case heapwise, baseline, control }
-    /// The six orders of the three sides; each step draws one, each equally likely.
-    private static let orders: [[Side]] = [
-        [.heapwise, .baseline, .control], [.heapwise, .control, .baseline], [.baseline, .heapwise, .control],
-        [.baseline, .control, .heapwise], [.control, .heapwise, .baseline], [.control, .baseline, .heapwise],
-    ]
+    private enum Side { case heapwise, shared, baseline, control }
 
     private func row(_ allocator: BufferAllocator, size: Int, order: inout SplitMix64) throws(LinuxError) -> Result {
-        var mine: [Duration] = [], base: [Duration] = [], control: [Duration] = []
+        var mine: [Duration] = [], shared: [Duration] = [], base: [Duration] = [], control: [Duration] = []
         mine.reserveCapacity(pairs)
+        shared.reserveCapacity(pairs)
         base.reserveCapacity(pairs)
         control.reserveCapacity(pairs)
+        var sides: [Side] = [.heapwise, .shared, .baseline, .control]
         let started = hw_now_ns()
         let minimum = min(pairs, Self.minimumPairs)
         while mine.count < pairs, mine.count < minimum || .nanoseconds(Int64(hw_now_ns() - started)) < timeLimit {
-            for side in Self.orders[Int.random(in: 0..<Self.orders.count, using: &order)] {
+            sides.shuffle(using: &order)
+            for side in sides {
                 switch side {
                 case .heapwise: mine.append(try heapwise(allocator, size))
+                case .shared: shared.append(try heapwiseShared(allocator, size))
                 case .baseline: base.append(try baseline(allocator, size))
                 case .control: control.append(try baseline(allocator, size))
                 }
             }
         }
         return Result(allocator: allocator.heap.name, size: size,
-                      comparison: PairedComparison(candidate: mine, baseline: base, control: control))
+                      comparison: PairedComparison(candidate: mine, baseline: base, control: control),
+                      shared: PairedComparison(candidate: shared, baseline: base, control: control))
     }
 
     /// One allocate+free through Heapwise, timed with the baseline's own clock (`hw_now_ns`,
@@ -98,9 +106,24 @@ public struct AllocBenchmark {
     @inline(never)  // one timed region per call, and a name a profiler can find
     private func heapwise(_ allocator: BufferAllocator, _ size: Int) throws(LinuxError) -> Duration {
         let start = hw_now_ns()
-        let buffer = try allocator.allocate(byteCount: size)
+        let buffer = try allocator.allocateUnique(byteCount: size)
         buffer.close()
         return .nanoseconds(Int64(hw_now_ns() - start))
+    }
+
+    /// The same through a shared `DMABuf`: the object's allocation and release are timed too.
+    @inline(never)
+    private func heapwiseShared(_ allocator: BufferAllocator, _ size: Int) throws(LinuxError) -> Duration {
+        let start = hw_now_ns()
+        try Self.allocateShared(allocator, size)
+        return .nanoseconds(Int64(hw_now_ns() - start))
+    }
+
+    /// Out of line, so the `DMABuf` is released before this returns, inside the timed region.
+    @inline(never)
+    private static func allocateShared(_ allocator: BufferAllocator, _ size: Int) throws(LinuxError) {
+        let buffer = try allocator.allocate(byteCount: size)
+        buffer.close()
     }
 
     /// One allocate+free by the C baseline, which times itself.

@@ -14,18 +14,20 @@ public struct AllocReport: Sendable {
 
     public var text: String {
         var table = TextTable(["allocator", "size", "pairs", "heapwise median µs", "p99 µs",
-                               "raw C median µs", "p99 µs", "ratio", "control"])
+                               "raw C median µs", "p99 µs", "ratio", "shared", "control"])
         for r in results {
             table.append([
                 r.allocator, ByteCount.format(r.size), "\(r.comparison.pairs)",
                 r.heapwise.median.microseconds.twoDecimals, r.heapwise.p99.microseconds.twoDecimals,
                 r.baseline.median.microseconds.twoDecimals, r.baseline.p99.microseconds.twoDecimals,
-                r.ratio.twoDecimals, r.comparison.controlRatio.twoDecimals,
+                r.ratio.twoDecimals, r.shared.ratio.twoDecimals, r.comparison.controlRatio.twoDecimals,
             ])
         }
         let target = AllocBenchmark.targetRatio
         return table.render()
-            + "\nratio: median over pairs of Heapwise time / raw C time; control: the raw C loop against itself (noise)"
+            + "\nratio: median over pairs of Heapwise time (allocateUnique + close) / raw C time"
+            + "\nshared: the same through a shared DMABuf (allocate + close, one reference-counted object more)"
+            + "\ncontrol: the raw C loop against itself (noise)"
             + "\ntarget ratio ≤ \(target.twoDecimals): worst \(worstRatio.twoDecimals), "
             + (worstRatio <= target ? "met" : "MISSED") + "; noise floor ±\(noiseFloor.twoDecimals)"
     }
@@ -39,6 +41,8 @@ public struct AllocReport: Sendable {
                 ("baseline_median_ns", .int(Int(r.baseline.median.microseconds * 1000))),
                 ("baseline_p99_ns", .int(Int(r.baseline.p99.microseconds * 1000))),
                 ("ratio", .string(r.ratio.twoDecimals)),
+                ("shared_median_ns", .int(Int(r.shared.candidate.median.microseconds * 1000))),
+                ("shared_ratio", .string(r.shared.ratio.twoDecimals)),
                 ("control_ratio", .string(r.comparison.controlRatio.twoDecimals)),
             ])
         })

@@ -3,7 +3,7 @@ import HeapwiseCore
 /// Something that hands out dma-bufs: a dma-buf heap, udmabuf, or the memfd fallback.
 ///
 /// Like the kernel's `dma_heap_ops`, an allocator only allocates; the length has already
-/// been validated and page-aligned once, by `allocate(byteCount:)` (the kernel's
+/// been validated and page-aligned once, by `allocateUnique(byteCount:)` (the kernel's
 /// `dma_heap_buffer_alloc` does the same for every heap).
 public protocol BufferAllocator: AnyObject {
     /// The heap's properties, as the resolver sees them.
@@ -11,17 +11,24 @@ public protocol BufferAllocator: AnyObject {
     /// The node allocations go through, for messages.
     var node: String { get }
     /// Allocates `length` bytes: `length` is a positive multiple of the page size.
-    func allocatePageAligned(_ length: Int) throws(LinuxError) -> DMABuf
+    func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf
 }
 
 extension BufferAllocator {
     /// Allocates a buffer of at least `byteCount` bytes (rounded up to whole pages), refusing
-    /// zero, negative and overflowing lengths.
-    public func allocate(byteCount: Int) throws(LinuxError) -> DMABuf {
+    /// zero, negative and overflowing lengths, with a single owner: the cheapest form, for a
+    /// buffer that one piece of code allocates, uses and frees.
+    public func allocateUnique(byteCount: Int) throws(LinuxError) -> UniqueDMABuf {
         // Page sizes are powers of two (4, 16 or 64 KiB), so a mask rounds without a divide.
         let pageMask = Syscalls.pageSize - 1
         guard byteCount > 0, byteCount <= Int.max - pageMask else { throw Self.invalidLength(byteCount, node: node) }
         return try allocatePageAligned((byteCount + pageMask) & ~pageMask)
+    }
+
+    /// Allocates like `allocateUnique(byteCount:)` and shares the buffer: the handle to give
+    /// to several users (devices, a plan's image list).
+    public func allocate(byteCount: Int) throws(LinuxError) -> DMABuf {
+        DMABuf(try allocateUnique(byteCount: byteCount))
     }
 
     /// The error for a length no allocator can take; out of line, as the allocation path's

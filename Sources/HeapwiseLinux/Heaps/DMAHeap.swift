@@ -30,10 +30,10 @@ public final class DMAHeap: BufferAllocator {
 
     /// The corresponding ioctl is `DMA_HEAP_IOCTL_ALLOC`, with `fd_flags = O_RDWR | O_CLOEXEC`
     /// so the buffer can be mapped writable and does not leak into child processes.
-    public func allocatePageAligned(_ length: Int) throws(LinuxError) -> DMABuf {
+    public func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
         switch Syscalls.retryingInterrupts(true, { Syscalls.dmaHeapAlloc(fd, length: UInt64(length)) }) {
         case let .success(bufferFD):
-            return DMABuf(adopting: bufferFD, size: length, origin: node)
+            return UniqueDMABuf(adopting: bufferFD, size: length, origin: node)
         case let .failure(errno):
             var error = LinuxError.from(errno, node: node, operation: "DMA_HEAP_IOCTL_ALLOC",
                                         message: "allocating \(ByteCount.format(length)) from heap '\(heap.name)' failed")

@@ -17,9 +17,9 @@ public final class Memfd: BufferAllocator {
 
     public init() {}
 
-    public func allocatePageAligned(_ length: Int) throws(LinuxError) -> DMABuf {
+    public func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
         let fd = try Self.create(length: length, sealable: false, name: "heapwise")
-        return DMABuf(adopting: fd, size: length, origin: node, isDMABuf: false)
+        return UniqueDMABuf(adopting: fd, size: length, origin: node, isDMABuf: false)
     }
 
     /// A memfd of `length` bytes; `sealable` adds `MFD_ALLOW_SEALING` (udmabuf needs it).

@@ -38,7 +38,7 @@ public final class Udmabuf: BufferAllocator {
     /// The kernel's per-buffer limit in bytes, when the module parameter is readable.
     public static var sizeLimit: Int? { ProcFiles.integer(sizeLimitPath).map { $0 << 20 } }
 
-    public func allocatePageAligned(_ length: Int) throws(LinuxError) -> DMABuf {
+    public func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
         if let limit, length > limit {
             throw LinuxError(
                 code: .limitExceeded, node: node, operation: "UDMABUF_CREATE",
@@ -56,10 +56,10 @@ public final class Udmabuf: BufferAllocator {
 
     /// Wraps `size` bytes at `offset` of an existing memfd. The memfd stays the caller's; the
     /// dma-buf holds its own references to the pages. The corresponding ioctl is `UDMABUF_CREATE`.
-    public func create(fromMemfd memfd: Int32, offset: Int, size: Int) throws(LinuxError) -> DMABuf {
+    public func create(fromMemfd memfd: Int32, offset: Int, size: Int) throws(LinuxError) -> UniqueDMABuf {
         switch Syscalls.udmabufCreate(fd, memfd: memfd, offset: UInt64(offset), size: UInt64(size)) {
         case let .success(bufferFD):
-            return DMABuf(adopting: bufferFD, size: size, origin: node)
+            return UniqueDMABuf(adopting: bufferFD, size: size, origin: node)
         case let .failure(errno):
             var error = LinuxError.from(errno, node: node, operation: "UDMABUF_CREATE", message: "creating a udmabuf of \(ByteCount.format(size)) failed")
             if errno == .invalidArgument {
