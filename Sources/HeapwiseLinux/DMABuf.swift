@@ -26,7 +26,7 @@ public final class DMABuf: DMABufHandle {
     }
 
     convenience init(adopting fd: Int32, size: Int, origin: String, isDMABuf: Bool = true) {
-        self.init(UniqueDMABuf(adopting: fd, size: size, origin: origin, isDMABuf: isDMABuf))
+        self.init(UniqueDMABuf(adopting: fd, size: size, origin: DMABufOrigin(origin), isDMABuf: isDMABuf))
     }
 
     /// Closes the descriptor now, for every holder of this object; later calls do nothing.

@@ -12,13 +12,15 @@ public struct UniqueDMABuf: ~Copyable, DMABufHandle {
     /// after its `close()`).
     public private(set) var fd: Int32
     public let size: Int
-    public let origin: String
     public let isDMABuf: Bool
+    /// Inline text, not a `String`, so the value holds no reference (see `DMABufOrigin`).
+    let source: DMABufOrigin
+    public var origin: String { source.description }
 
-    init(adopting fd: Int32, size: Int, origin: String, isDMABuf: Bool = true) {
+    init(adopting fd: Int32, size: Int, origin: DMABufOrigin, isDMABuf: Bool = true) {
         self.fd = fd
         self.size = size
-        self.origin = origin
+        self.source = origin
         self.isDMABuf = isDMABuf
     }
 

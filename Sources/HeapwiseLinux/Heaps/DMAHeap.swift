@@ -9,6 +9,8 @@ import SystemPackage
 public final class DMAHeap: BufferAllocator {
     public let heap: Heap
     public let node: String
+    /// `node` as the buffers' origin, made once.
+    private let origin: DMABufOrigin
     private let fd: Int32
     /// The open node, for the benchmark's C baseline.
     var descriptor: Int32 { fd }
@@ -19,6 +21,7 @@ public final class DMAHeap: BufferAllocator {
         let path = directory + "/" + heap.name
         self.heap = heap
         self.node = path
+        self.origin = DMABufOrigin(path)
         switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, O_RDONLY | O_CLOEXEC) }) {
         case let .success(fd): self.fd = fd
         case let .failure(errno):
@@ -33,7 +36,7 @@ public final class DMAHeap: BufferAllocator {
     public func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
         switch Syscalls.retryingInterrupts(true, { Syscalls.dmaHeapAlloc(fd, length: UInt64(length)) }) {
         case let .success(bufferFD):
-            return UniqueDMABuf(adopting: bufferFD, size: length, origin: node)
+            return UniqueDMABuf(adopting: bufferFD, size: length, origin: origin)
         case let .failure(errno):
             var error = LinuxError.from(errno, node: node, operation: "DMA_HEAP_IOCTL_ALLOC",
                                         message: "allocating \(ByteCount.format(length)) from heap '\(heap.name)' failed")

@@ -14,12 +14,14 @@ public final class Memfd: BufferAllocator {
     )
     public let heap = Memfd.description
     public let node = "memfd"
+    /// `node` as the buffers' origin, made once.
+    private let origin = DMABufOrigin("memfd")
 
     public init() {}
 
     public func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
         let fd = try Self.create(length: length, sealable: false, name: "heapwise")
-        return UniqueDMABuf(adopting: fd, size: length, origin: node, isDMABuf: false)
+        return UniqueDMABuf(adopting: fd, size: length, origin: origin, isDMABuf: false)
     }
 
     /// A memfd of `length` bytes; `sealable` adds `MFD_ALLOW_SEALING` (udmabuf needs it).

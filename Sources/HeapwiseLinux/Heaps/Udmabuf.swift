@@ -17,6 +17,8 @@ public final class Udmabuf: BufferAllocator {
     public let node: String
     /// The module's per-buffer limit, read once when the device is opened.
     public let limit: Int?
+    /// `node` as the buffers' origin, made once.
+    private let origin: DMABufOrigin
     private let fd: Int32
     /// The open node, for the benchmark's C baseline.
     var descriptor: Int32 { fd }
@@ -25,6 +27,7 @@ public final class Udmabuf: BufferAllocator {
 
     public init(path: String = Udmabuf.devicePath) throws(LinuxError) {
         node = path
+        origin = DMABufOrigin(path)
         heap = Self.description
         limit = Self.sizeLimit
         switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, O_RDWR | O_CLOEXEC) }) {
@@ -59,7 +62,7 @@ public final class Udmabuf: BufferAllocator {
     public func create(fromMemfd memfd: Int32, offset: Int, size: Int) throws(LinuxError) -> UniqueDMABuf {
         switch Syscalls.udmabufCreate(fd, memfd: memfd, offset: UInt64(offset), size: UInt64(size)) {
         case let .success(bufferFD):
-            return UniqueDMABuf(adopting: bufferFD, size: size, origin: node)
+            return UniqueDMABuf(adopting: bufferFD, size: size, origin: origin)
         case let .failure(errno):
             var error = LinuxError.from(errno, node: node, operation: "UDMABUF_CREATE", message: "creating a udmabuf of \(ByteCount.format(size)) failed")
             if errno == .invalidArgument {
