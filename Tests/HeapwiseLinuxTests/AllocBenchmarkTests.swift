@@ -17,7 +17,13 @@ import HeapwiseCore
             #expect(row.shared.pairs == 30 && row.shared.baseline == row.baseline)
             #expect(row.shared.ratio > 0)
         }
-        #expect(AllocReport(results: results).text.contains("target ratio ≤ 1.05"))
+        let report = AllocReport(results: results)
+        #expect(report.text.contains("target ratio ≤ 1.05"))
+        #expect(report.text.contains("shared"))
+        let json = report.json.serialized(indent: nil)
+        for key in ["\"ratio\"", "\"shared_ratio\"", "\"shared_median_ns\"", "\"control_ratio\"", "\"pairs\":30"] {
+            #expect(json.contains(key), "bench alloc --json has \(key)")
+        }
     }
 
     /// A row stops at its time limit, but never before it has enough pairs to mean anything.
