@@ -130,3 +130,10 @@ int hw_memfd_create(const char *name, unsigned int flags) {
 int hw_fcntl_int(int fd, int cmd, int arg) {
     return fcntl(fd, cmd, arg);
 }
+
+long hw_page_size_at_load = 4096;
+
+__attribute__((constructor)) static void hw_read_page_size(void) {
+    long size = sysconf(_SC_PAGESIZE);
+    if (size > 0) hw_page_size_at_load = size;
+}

@@ -69,6 +69,14 @@ int hw_memfd_create(const char *name, unsigned int flags);
 /* fcntl(2) is variadic as well. */
 int hw_fcntl_int(int fd, int cmd, int arg);
 
+/*
+ * The MMU page size, sysconf(_SC_PAGESIZE), read once by a constructor when the program
+ * loads. Every allocation rounds its length with it: from C it is a plain load, where a
+ * Swift global would be initialised lazily, through a swift_once call on each use.
+ */
+extern long hw_page_size_at_load;
+static inline long hw_page_size(void) { return hw_page_size_at_load; }
+
 
 /*
  * Baselines for `heapwise bench alloc`: the same syscalls as Heapwise's allocators in plain

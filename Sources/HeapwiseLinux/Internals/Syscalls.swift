@@ -86,8 +86,9 @@ enum Syscalls {
         return count < 0 ? .failure(Errno(rawValue: errno)) : .success(count)
     }
 
-    /// The MMU page size (`sysconf(_SC_PAGESIZE)`), the granule of every dma-buf length.
-    static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// The MMU page size (`sysconf(_SC_PAGESIZE)`, read when the program loads), the
+    /// granule of every dma-buf length.
+    static var pageSize: Int { hw_page_size() }
 
     static func access(_ path: String, _ mode: Int32) -> Bool {
         Glibc.access(path, mode) == 0
