@@ -30,7 +30,9 @@ public final class DMABuf: DMABufHandle {
     }
 
     /// Closes the descriptor now, for every holder of this object; later calls do nothing.
-    /// Otherwise it closes when the last reference goes away.
+    /// Otherwise it closes when the last reference goes away. Using the buffer afterwards,
+    /// including from inside its own `withCPUAccess` body, is a programmer error and traps
+    /// (an ioctl on a closed descriptor could reach whatever file reused its number).
     public func close() {
         buffer.closeEarly()
     }

@@ -1,11 +1,11 @@
 /// Where a dma-buf came from, for messages: `/dev/dma_heap/system`, `/dev/udmabuf`, `memfd`,
 /// `/dev/video0 … buffer 0 plane 0`.
 ///
-/// Fixed-size inline text, like the kernel's own dma-buf names (`DMA_BUF_NAME_LEN` bytes in
-/// `struct dma_buf`), instead of a `String`: a `UniqueDMABuf` then holds no reference, so
-/// handing one out needs no retain and release. That took 39 of 316 instructions off a memfd
-/// allocate+free (callgrind on `heapwise bench alloc`), about 2% of its time in the kernel lab.
-/// Longer text is cut at a character boundary and ends in "…".
+/// Bounded inline text instead of a `String` (the kernel bounds dma-buf names the same way,
+/// at `DMA_BUF_NAME_LEN` bytes): a `UniqueDMABuf` then holds no reference, so handing one out
+/// needs no retain and release, which `heapwise bench alloc` showed on every allocation.
+/// Longer text is cut at a Unicode scalar boundary (a combining mark may lose its base) and
+/// ends in "…".
 public struct DMABufOrigin: Hashable, Sendable, CustomStringConvertible {
     /// The most UTF-8 bytes kept.
     public static let capacity = 63

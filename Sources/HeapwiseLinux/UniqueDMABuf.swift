@@ -7,9 +7,8 @@
 /// To hand the buffer to several users (a V4L2 queue and a DRM framebuffer, a plan's image
 /// list), share it: `DMABuf(buffer)` moves the descriptor into a reference-counted handle.
 /// (libcamera makes the same split with `UniqueFD` and `SharedFD`.)
-public struct UniqueDMABuf: ~Copyable, DMABufHandle {
-    /// -1 only after `releaseDescriptor()` moved the descriptor out (or, inside a `DMABuf`,
-    /// after its `close()`).
+public struct UniqueDMABuf: ~Copyable, Sendable, DMABufHandle {
+    /// -1 only inside a `DMABuf` after its `close()`.
     public private(set) var fd: Int32
     public let size: Int
     public let isDMABuf: Bool
@@ -45,7 +44,7 @@ public struct UniqueDMABuf: ~Copyable, DMABufHandle {
     /// Gives up ownership: returns the descriptor, which the caller must close.
     public consuming func releaseDescriptor() -> Int32 {
         let descriptor = fd
-        fd = -1
+        discard self  // ends the value without running `deinit`
         return descriptor
     }
 }

@@ -14,7 +14,7 @@ import HeapwiseCore
             #expect(row.heapwise.samples == 30)
             #expect(row.ratio > 0 && row.comparison.controlRatio > 0)
             // The shared-handle side is paired with the same baseline samples.
-            #expect(row.shared.pairs == 30 && row.shared.baseline == row.baseline)
+            #expect(row.shared.candidate.samples == 30)
             #expect(row.shared.ratio > 0)
         }
         let report = AllocReport(results: results)

@@ -14,6 +14,8 @@ import Testing
         #expect(origin.utf8.count <= DMABufOrigin.capacity)
         #expect(origin.hasSuffix("…"))
         #expect(long.hasPrefix(String(origin.dropLast())))
+        // One byte over the capacity is already cut.
+        #expect(DMABufOrigin(String(repeating: "y", count: 64)).description == String(repeating: "y", count: 60) + "…")
     }
 
     /// A cut never splits a multi-byte character into an invalid sequence.

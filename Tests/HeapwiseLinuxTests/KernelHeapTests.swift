@@ -148,6 +148,8 @@ struct KernelHeapTests {
     @Test(arguments: ["system", "reserved", "udmabuf"])
     func uniqueBuffersAreRealDMABufs(_ name: String) throws {
         let allocator: BufferAllocator = name == "udmabuf" ? try Udmabuf() : try heap(name)
+        defer { withExtendedLifetime(allocator) {} }  // its node stays open while fds are counted
+        let before = KernelLab.openDescriptorCount()
         let buffer = try allocator.allocateUnique(byteCount: 3 * 4096 + 1)
         let (size, isDMABuf) = (buffer.size, buffer.isDMABuf)
         #expect(size == 4 * 4096 && isDMABuf)
@@ -159,6 +161,9 @@ struct KernelHeapTests {
         let shared = DMABuf(buffer)
         #expect(try shared.withCPUAccess(.read) { $0[$0.count - 1] } == 0xEE)
         #expect(try shared.info().name == "unique-\(name)")
+        #expect(KernelLab.openDescriptorCount() == before + 1, "sharing neither closed nor duplicated it")
+        shared.close()
+        #expect(KernelLab.openDescriptorCount() == before)
     }
 
     @Test func discoveryFindsTheLabHeaps() throws {

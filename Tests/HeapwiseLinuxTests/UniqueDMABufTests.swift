@@ -61,9 +61,37 @@ import HeapwiseCore
         #expect(readBack)
     }
 
-    @Test func invalidLengthsAreRefusedLikeTheSharedPath() {
-        #expect(throws: LinuxError.self) { _ = try Memfd().allocateUnique(byteCount: 0) }
-        #expect(throws: LinuxError.self) { _ = try Memfd().allocateUnique(byteCount: Int.max) }
+    /// Hands the dispatcher's length to the test instead of the kernel.
+    final class Recording: BufferAllocator {
+        let heap = Memfd.description
+        let node = "recording"
+        var lengths: [Int] = []
+        func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
+            lengths.append(length)
+            throw LinuxError(code: .failed, node: node, operation: "allocate", message: "recorded")
+        }
+    }
+
+    /// `allocateUnique` rounds up to whole pages and refuses, before any allocator sees it, a
+    /// length that is not positive or that rounding would overflow; the largest length that
+    /// rounds without overflow still goes through.
+    @Test func lengthsAreRoundedToPagesOrRefused() {
+        let page = Syscalls.pageSize
+        let largest = Int.max - (page - 1)
+        let recording = Recording()
+        for length in [1, page - 1, page, page + 1, largest] {
+            #expect(throws: LinuxError.self) { _ = try recording.allocateUnique(byteCount: length) }
+        }
+        #expect(recording.lengths == [page, page, page, 2 * page, largest])
+        for length in [0, -1, Int.min, largest + 1, Int.max] {
+            do {
+                _ = try recording.allocateUnique(byteCount: length)
+                Issue.record("allocateUnique accepted \(length) bytes")
+            } catch {
+                #expect(error.code == .invalidLength, "\(length) bytes")
+            }
+        }
+        #expect(recording.lengths.count == 5, "refused lengths never reach the allocator")
     }
 }
 

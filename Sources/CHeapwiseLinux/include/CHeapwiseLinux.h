@@ -70,9 +70,10 @@ int hw_memfd_create(const char *name, unsigned int flags);
 int hw_fcntl_int(int fd, int cmd, int arg);
 
 /*
- * The MMU page size, sysconf(_SC_PAGESIZE), read once by a constructor when the program
- * loads. Every allocation rounds its length with it: from C it is a plain load, where a
- * Swift global would be initialised lazily, through a swift_once call on each use.
+ * The MMU page size, sysconf(_SC_PAGESIZE), written only by a constructor in shim.c when the
+ * program loads (before any Swift code runs; the 4096 it starts at is never seen by an
+ * allocation). Every allocation rounds its length with it: from C it is a plain load, where
+ * a Swift global would be initialised lazily, through a swift_once call on each use.
  */
 extern long hw_page_size_at_load;
 static inline long hw_page_size(void) { return hw_page_size_at_load; }

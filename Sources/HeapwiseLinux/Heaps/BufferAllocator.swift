@@ -20,9 +20,9 @@ extension BufferAllocator {
     /// zero, negative and overflowing lengths, with a single owner: the cheapest form, for a
     /// buffer that one piece of code allocates, uses and frees.
     ///
-    /// Inlined into the caller, with the page size a plain load and no overflow traps: in the
-    /// kernel lab (qemu TCG) a separate call, a `swift_once` and three overflow checks here
-    /// were 2% of a memfd allocate+free (`heapwise bench alloc`); on a real CPU they are noise.
+    /// Inlined into the caller, with the page size a plain load and no overflow traps: under
+    /// emulation (the kernel lab's qemu TCG) a separate call, a `swift_once` and the overflow
+    /// checks here were a measurable part of a memfd allocate+free (`heapwise bench alloc`).
     @inlinable @inline(__always)
     public func allocateUnique(byteCount: Int) throws(LinuxError) -> UniqueDMABuf {
         // Page sizes are powers of two (4, 16 or 64 KiB), so a mask rounds without a divide;
