@@ -53,15 +53,7 @@ public struct AllocBenchmark {
 
     /// Every allocator this user can use: accessible dma-buf heaps, udmabuf, and memfd.
     public static func availableAllocators() -> [BufferAllocator] {
-        var allocators: [BufferAllocator] = []
-        for found in HeapDiscovery.discover() where found.accessible {
-            switch found.heap.kind {
-            case .udmabuf: if let udmabuf = try? Udmabuf() { allocators.append(udmabuf) }
-            default: if let heap = try? DMAHeap(found.heap) { allocators.append(heap) }
-            }
-        }
-        allocators.append(Memfd())
-        return allocators
+        HeapDiscovery.discover().filter(\.accessible).compactMap { try? PlanAllocator.liveAllocator(for: $0.heap) } + [Memfd()]
     }
 
     /// One row per allocator and size; sizes an allocator cannot hold twice over (a small

@@ -22,11 +22,7 @@ public final class DMAHeap: BufferAllocator {
         self.heap = heap
         self.node = path
         self.origin = DMABufOrigin(path)
-        switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, O_RDONLY | O_CLOEXEC) }) {
-        case let .success(fd): self.fd = fd
-        case let .failure(errno):
-            throw .from(errno, node: path, operation: "open", message: "cannot open dma-buf heap '\(heap.name)'")
-        }
+        fd = try DeviceNodes.open(path, O_RDONLY | O_CLOEXEC, message: "cannot open dma-buf heap '\(heap.name)'")
     }
 
     deinit { _ = Syscalls.close(fd) }

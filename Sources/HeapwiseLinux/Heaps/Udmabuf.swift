@@ -30,10 +30,7 @@ public final class Udmabuf: BufferAllocator {
         origin = DMABufOrigin(path)
         heap = Self.description
         limit = Self.sizeLimit
-        switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, O_RDWR | O_CLOEXEC) }) {
-        case let .success(fd): self.fd = fd
-        case let .failure(errno): throw .from(errno, node: path, operation: "open", message: "cannot open udmabuf")
-        }
+        fd = try DeviceNodes.open(path, O_RDWR | O_CLOEXEC, message: "cannot open udmabuf")
     }
 
     deinit { _ = Syscalls.close(fd) }

@@ -2,6 +2,19 @@
 /// about itself. Numbers follow probe order and change between boots, so callers match on the
 /// driver's own answer (`DRM_IOCTL_VERSION`, `VIDIOC_QUERYCAP`), never on N.
 enum DeviceNodes {
+    /// Opens a device node (`open`, retried on EINTR). A failure is classified by
+    /// `LinuxError.from` with `message`; `missing`, when given, replaces the remedy for a
+    /// node that does not exist (the generic one speaks of heaps).
+    static func open(_ path: String, _ flags: Int32, message: String, missing: String? = nil) throws(LinuxError) -> Int32 {
+        switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, flags) }) {
+        case let .success(fd): return fd
+        case let .failure(errno):
+            var error = LinuxError.from(errno, node: path, operation: "open", message: message)
+            if let missing, error.code == .notFound { error.remedy = missing }
+            throw error
+        }
+    }
+
     /// `PREFIXn` entries of `directory`, in numeric order (`video10` after `video9`).
     static func numbered(_ prefix: String, in directory: String) -> [String] {
         HeapDiscovery.listDirectory(directory)

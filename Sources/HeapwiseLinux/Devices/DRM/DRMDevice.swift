@@ -59,16 +59,8 @@ public final class DRMDevice {
     /// Opens a DRM node read-write (KMS and PRIME ioctls need write access) and identifies
     /// its driver. The corresponding calls are `open` and `DRM_IOCTL_VERSION`.
     public static func open(path: String) throws(LinuxError) -> DRMDevice {
-        let fd: Int32
-        switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, O_RDWR | O_CLOEXEC) }) {
-        case let .success(opened): fd = opened
-        case let .failure(errno):
-            var error = LinuxError.from(errno, node: path, operation: "open", message: "cannot open DRM device \(path)")
-            if error.code == .notFound {
-                error.remedy = "no such DRM node; 'ls \(directory)' lists the cards this kernel has"
-            }
-            throw error
-        }
+        let fd = try DeviceNodes.open(path, O_RDWR | O_CLOEXEC, message: "cannot open DRM device \(path)",
+                                      missing: "no such DRM node; 'ls \(directory)' lists the cards this kernel has")
         do {
             return DRMDevice(path: path, fd: fd, version: try readVersion(fd, path: path))
         } catch {

@@ -36,16 +36,8 @@ public final class V4L2Device {
     /// Opens a video node read-write (queueing buffers needs write access) and asks what it
     /// is. The corresponding calls are `open` (`O_RDWR | O_CLOEXEC`) and `VIDIOC_QUERYCAP`.
     public static func open(path: String) throws(LinuxError) -> V4L2Device {
-        let fd: Int32
-        switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, O_RDWR | O_CLOEXEC) }) {
-        case let .success(opened): fd = opened
-        case let .failure(errno):
-            var error = LinuxError.from(errno, node: path, operation: "open", message: "cannot open V4L2 device \(path)")
-            if error.code == .notFound {
-                error.remedy = "no such video node; 'ls /dev/video*' lists the nodes this kernel has"
-            }
-            throw error
-        }
+        let fd = try DeviceNodes.open(path, O_RDWR | O_CLOEXEC, message: "cannot open V4L2 device \(path)",
+                                      missing: "no such video node; 'ls /dev/video*' lists the nodes this kernel has")
         switch Syscalls.retryingInterrupts(true, { Syscalls.v4l2QueryCap(fd) }) {
         case let .success(caps):
             return V4L2Device(path: path, fd: fd, capabilities: V4L2Capabilities(caps))
