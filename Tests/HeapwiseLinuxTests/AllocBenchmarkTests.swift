@@ -1,3 +1,4 @@
+import SystemPackage
 import Testing
 import HeapwiseCore
 @testable import HeapwiseLinux
@@ -39,6 +40,7 @@ import HeapwiseCore
                             capacity: 1 << 20, deviceShareable: false)
             let node = "memfd"
             func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf { try Memfd().allocatePageAligned(length) }
+            func baselineAllocateFree(_ length: Int) -> Result<Duration, Errno> { Memfd().baselineAllocateFree(length) }
         }
         let results = try AllocBenchmark(pairs: 3).run([SmallHeap()], sizes: [4096, 1 << 20])
         #expect(results.map(\.size) == [4096])

@@ -243,7 +243,7 @@ import HeapwiseCore
             _ = try DRMDevice.open(path: "/dev/null")
             Issue.record("/dev/null opened as a DRM device")
         } catch {
-            #expect(error.operation == "DRM_IOCTL_VERSION")
+            #expect(error.operation == .drmVersion)
             #expect(error.description.contains("not a DRM device"))
         }
     }

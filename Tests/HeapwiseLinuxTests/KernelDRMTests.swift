@@ -135,7 +135,7 @@ struct KernelDRMTests {
         } catch {
             print("drm wrong pitch: \(error)")
             #expect(error.errno == .invalidArgument)
-            #expect(error.operation == "DRM_IOCTL_MODE_ADDFB2")
+            #expect(error.operation == .drmAddFB2)
             #expect(error.description.contains("vkms: the framebuffer XRGB8888 640×480, modifier LINEAR, pitches [2556], offsets [0], handles [\(handle.handle)] was refused"))
             #expect(error.description.contains("/dev/dri/card"))
             #expect(error.remedy?.contains("pitch 2556 < 2560 bytes") == true)
@@ -213,7 +213,7 @@ struct KernelDRMTests {
             Issue.record("a second descriptor committed without being DRM master")
         } catch {
             #expect(error.errno == .permissionDenied)
-            #expect(error.operation == "DRM_IOCTL_MODE_ATOMIC")
+            #expect(error.operation == .drmAtomic)
             #expect(error.remedy?.contains("needs DRM master on \(vkms.path)") == true)
         }
     }
@@ -223,15 +223,15 @@ struct KernelDRMTests {
     @Test func importRetriesInterruptsAndTypesOtherErrors() throws {
         let vkms = try device("vkms")
         let buffer = try systemHeap().allocate(byteCount: 4096)
-        let (handle, unused) = try Mocking.with([.ioctl: [.interrupted, .interrupted]]) { try vkms.importBuffer(buffer) }
+        let (handle, unused) = try Mocking.with([.drmPrimeFDToHandle: [.interrupted, .interrupted]]) { try vkms.importBuffer(buffer) }
         #expect(unused == 0)
         #expect(handle.handle != 0)
         do {
-            _ = try Mocking.with([.ioctl: [.noMemory]]) { try vkms.importBuffer(buffer) }
+            _ = try Mocking.with([.drmPrimeFDToHandle: [.noMemory]]) { try vkms.importBuffer(buffer) }
             Issue.record("the injected ENOMEM was not reported")
         } catch let error as LinuxError {
             #expect(error.code == .outOfMemory)
-            #expect(error.operation == "DRM_IOCTL_PRIME_FD_TO_HANDLE")
+            #expect(error.operation == .drmPrimeFDToHandle)
             #expect(error.description.contains("vkms: importing the 4 KiB dma-buf from /dev/dma_heap/system failed"))
         }
     }

@@ -128,7 +128,7 @@ struct KernelV4L2Tests {
             Issue.record("vivid accepted a 4096-byte dma-buf for a 614400-byte image")
         } catch {
             #expect(error.errno == .invalidArgument)
-            #expect(error.operation == "VIDIOC_QBUF")
+            #expect(error.operation == .vidiocQueueBuffer)
             #expect(error.description.contains("4096 bytes from /dev/dma_heap/system"))
             #expect(error.description.contains("sizeimage 614400"))
             #expect(error.remedy?.contains("plane 0 is 4096 bytes but the driver needs at least 614400") == true)
@@ -142,8 +142,8 @@ struct KernelV4L2Tests {
         let device = try vivid()
         let format = try device.tryFormat(V4L2Format(type: .videoCapture, width: 640, height: 480, pixelFormat: Self.yuyv))
         let real = try systemHeap().allocate(byteCount: 614_400)
-        guard case let .success(copy) = Syscalls.duplicate(real.fd) else { throw LinuxError(code: .failed, operation: "dup", message: "dup failed") }
-        let revoked = DMABuf(adopting: copy, size: real.size, origin: "revoked dma-buf")
+        guard case let .success(copy) = Syscalls.duplicate(real.fd) else { throw LinuxError(code: .failed, operation: .duplicate, message: "dup failed") }
+        let revoked = DMABuf(adopting: Descriptor(adopting: copy), size: real.size, origin: "revoked dma-buf")
         // Atomically point the number at /dev/null: the dma-buf is gone, the fd is not.
         let null = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
         #expect(null >= 0 && dup2(null, copy) == copy)
@@ -373,7 +373,7 @@ enum VividPattern {
             _ = try V4L2Device.open(path: "/dev/null")
             Issue.record("/dev/null answered VIDIOC_QUERYCAP")
         } catch {
-            #expect(error.operation == "VIDIOC_QUERYCAP")
+            #expect(error.operation == .vidiocQueryCap)
             #expect(error.errno == .inappropriateIOCTLForDevice)
             #expect(error.message.contains("not a V4L2 device"))
         }
@@ -381,7 +381,7 @@ enum VividPattern {
     }
 
     @Test func interruptedQueryCapIsRetried() {
-        let (error, unused) = Mocking.with([.ioctl: [.interrupted, .interrupted]]) { () -> LinuxError? in
+        let (error, unused) = Mocking.with([.vidiocQueryCap: [.interrupted, .interrupted]]) { () -> LinuxError? in
             do { _ = try V4L2Device.open(path: "/dev/null"); return nil } catch { return error as? LinuxError }
         }
         #expect(unused == 0)

@@ -36,7 +36,7 @@ import HeapwiseCore
             }
             Issue.record("mapping succeeded despite ENOMEM")
         } catch let error as LinuxError {
-            #expect(error.operation == "mmap")
+            #expect(error.operation == .mmap)
         }
         #expect(!ran)
     }
@@ -53,7 +53,7 @@ import HeapwiseCore
     }
 
     @Test func permissionDeniedNamesTheRemedy() {
-        let error = LinuxError.from(.permissionDenied, node: "/dev/dma_heap/reserved", operation: "open")
+        let error = LinuxError.from(.permissionDenied, node: "/dev/dma_heap/reserved", operation: .open)
         #expect(error.code == .permissionDenied)
         #expect(error.description.contains("/dev/dma_heap/reserved"))
         #expect(error.description.contains("udev rule"))

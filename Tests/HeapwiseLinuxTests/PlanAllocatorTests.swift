@@ -17,9 +17,10 @@ import HeapwiseCore
             self.errno = errno
         }
         func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
-            if let errno { throw LinuxError.from(errno, node: node, operation: "DMA_HEAP_IOCTL_ALLOC") }
+            if let errno { throw LinuxError.from(errno, node: node, operation: .dmaHeapAlloc) }
             return try Memfd().allocatePageAligned(length)
         }
+        func baselineAllocateFree(_ length: Int) -> Result<Duration, Errno> { .failure(.notSupported) }
     }
 
     static let camera = """

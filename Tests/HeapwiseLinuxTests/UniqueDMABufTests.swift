@@ -1,3 +1,4 @@
+import SystemPackage
 import Testing
 import HeapwiseCore
 @testable import HeapwiseLinux
@@ -68,8 +69,9 @@ import HeapwiseCore
         var lengths: [Int] = []
         func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
             lengths.append(length)
-            throw LinuxError(code: .failed, node: node, operation: "allocate", message: "recorded")
+            throw LinuxError(code: .failed, node: node, operation: .allocate, message: "recorded")
         }
+        func baselineAllocateFree(_ length: Int) -> Result<Duration, Errno> { .failure(.notSupported) }
     }
 
     /// `allocateUnique` rounds up to whole pages and refuses, before any allocator sees it, a

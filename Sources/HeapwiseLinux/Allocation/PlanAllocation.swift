@@ -66,7 +66,7 @@ public struct PlanAllocation {
         } catch let error as LinuxError {
             throw error
         } catch {
-            throw LinuxError(code: .failed, node: buffer.origin, operation: "CPU access", message: "\(error)")
+            throw LinuxError(code: .failed, node: buffer.origin, operation: .cpuAccess, message: "\(error)")
         }
     }
 }

@@ -53,7 +53,7 @@ public struct PlanAllocator {
                 failures.append((heap.name, error))
             }
         }
-        var last = failures.last?.error ?? LinuxError(code: .failed, operation: "allocate", message: "no heap to allocate from")
+        var last = failures.last?.error ?? LinuxError(code: .failed, operation: .allocate, message: "no heap to allocate from")
         last.message = "no heap of the plan could allocate \(count) × \(ByteCount.format(plan.layout.size)): "
             + failures.map { "\($0.heap): \($0.error.message)" }.joined(separator: "; ")
         throw last

@@ -124,16 +124,9 @@ public struct AllocBenchmark {
 
     /// One allocate+free by the C baseline, which times itself.
     private func baseline(_ allocator: BufferAllocator, _ size: Int) throws(LinuxError) -> Duration {
-        var nanoseconds: UInt64 = 0
-        let status: Int32
-        switch allocator {
-        case let heap as DMAHeap: status = hw_baseline_heap(heap.descriptor, UInt64(size), &nanoseconds)
-        case let udmabuf as Udmabuf: status = hw_baseline_udmabuf(udmabuf.descriptor, UInt64(size), &nanoseconds)
-        default: status = hw_baseline_memfd(UInt64(size), &nanoseconds)
+        switch allocator.baselineAllocateFree(size) {
+        case let .success(duration): return duration
+        case let .failure(errno): throw .from(errno, node: allocator.node, operation: .baselineAllocateFree)
         }
-        if status != 0 {
-            throw LinuxError.from(.init(rawValue: errno), node: allocator.node, operation: "baseline allocate+free")
-        }
-        return .nanoseconds(Int64(nanoseconds))
     }
 }

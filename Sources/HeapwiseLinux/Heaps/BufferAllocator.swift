@@ -1,5 +1,6 @@
 import CHeapwiseLinux
 import HeapwiseCore
+import SystemPackage
 
 /// Something that hands out dma-bufs: a dma-buf heap, udmabuf, or the memfd fallback.
 ///
@@ -13,6 +14,10 @@ public protocol BufferAllocator: AnyObject {
     var node: String { get }
     /// Allocates `length` bytes: `length` is a positive multiple of the page size.
     func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf
+    /// Allocates and frees `length` bytes the way a plain C program would (`baseline.c`),
+    /// timing only that: what `heapwise bench alloc` compares this allocator against. A
+    /// requirement, so a new allocator cannot silently be timed against another's baseline.
+    func baselineAllocateFree(_ length: Int) -> Result<Duration, Errno>
 }
 
 extension BufferAllocator {
@@ -43,7 +48,7 @@ extension BufferAllocator {
     @inline(never) @usableFromInline
     static func invalidLength(_ byteCount: Int, node: String) -> LinuxError {
         let reason = byteCount > 0 ? "the length overflows when rounded to pages" : "a buffer needs at least 1 byte"
-        return LinuxError(code: .invalidLength, node: node, operation: "allocate",
+        return LinuxError(code: .invalidLength, node: node, operation: .allocate,
                           message: "cannot allocate \(byteCount) bytes: \(reason)")
     }
 }

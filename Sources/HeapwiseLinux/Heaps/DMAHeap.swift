@@ -1,3 +1,4 @@
+import CHeapwiseLinux
 import Glibc
 import HeapwiseCore
 import SystemPackage
@@ -11,9 +12,7 @@ public final class DMAHeap: BufferAllocator {
     public let node: String
     /// `node` as the buffers' origin, made once.
     private let origin: DMABufOrigin
-    private let fd: Int32
-    /// The open node, for the benchmark's C baseline.
-    var descriptor: Int32 { fd }
+    private let device: Descriptor
 
     /// Opens the heap's node. Throws `.notFound` when the kernel has no such heap and
     /// `.permissionDenied` when this user may not open it.
@@ -22,24 +21,27 @@ public final class DMAHeap: BufferAllocator {
         self.heap = heap
         self.node = path
         self.origin = DMABufOrigin(path)
-        fd = try DeviceNodes.open(path, O_RDONLY | O_CLOEXEC, message: "cannot open dma-buf heap '\(heap.name)'")
+        device = try DeviceNodes.open(path, O_RDONLY | O_CLOEXEC, message: "cannot open dma-buf heap '\(heap.name)'")
     }
-
-    deinit { _ = Syscalls.close(fd) }
 
     /// The corresponding ioctl is `DMA_HEAP_IOCTL_ALLOC`, with `fd_flags = O_RDWR | O_CLOEXEC`
     /// so the buffer can be mapped writable and does not leak into child processes.
     public func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
-        switch Syscalls.retryingInterrupts(true, { Syscalls.dmaHeapAlloc(fd, length: UInt64(length)) }) {
+        switch Syscalls.retryingInterrupts(true, { Syscalls.dmaHeapAlloc(device.rawValue, length: UInt64(length)) }) {
         case let .success(bufferFD):
-            return UniqueDMABuf(adopting: bufferFD, size: length, origin: origin)
+            return UniqueDMABuf(adopting: Descriptor(adopting: bufferFD), size: length, origin: origin)
         case let .failure(errno):
-            var error = LinuxError.from(errno, node: node, operation: "DMA_HEAP_IOCTL_ALLOC",
+            var error = LinuxError.from(errno, node: node, operation: .dmaHeapAlloc,
                                         message: "allocating \(ByteCount.format(length)) from heap '\(heap.name)' failed")
             if errno == .invalidArgument {
                 error.remedy = "the kernel refused the length; dma-heap rejects a buffer larger than all of RAM"
             }
             throw error
         }
+    }
+
+    /// The same allocate+free as a plain C loop (`hw_baseline_heap`), for `heapwise bench alloc`.
+    public func baselineAllocateFree(_ length: Int) -> Result<Duration, Errno> {
+        Syscalls.baseline { hw_baseline_heap(device.rawValue, UInt64(length), &$0) }
     }
 }

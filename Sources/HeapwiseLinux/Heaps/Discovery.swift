@@ -48,7 +48,7 @@ public enum HeapDiscovery {
         let meminfo = ProcFiles.read("/proc/meminfo") ?? ""
         let physicalBits = physicalAddressBits()
         var found: [DiscoveredHeap] = []
-        for name in listDirectory(directory).sorted() {
+        for name in ((try? Syscalls.listDirectory(directory).get()) ?? []).sorted() {
             let node = directory + "/" + name
             let kind = kind(ofHeapNamed: name)
             var heap = Heap(name: name, kind: kind, contiguous: kind == .cma || kind == .carveout,
@@ -59,7 +59,7 @@ public enum HeapDiscovery {
                 heap.free = ProcFiles.meminfo("CmaFree", from: meminfo)
                 heap.addressBits = cmaAddressBits(physicalBits)
             }
-            var entry = DiscoveredHeap(heap: heap, node: node, accessible: Syscalls.access(node, R_OK))
+            var entry = DiscoveredHeap(heap: heap, node: node, accessible: DeviceNodes.isAccessible(node, R_OK))
             if kind == .cma {
                 let area = "/sys/kernel/mm/cma/\(name)/"
                 entry.cmaPagesAllocated = ProcFiles.integer(area + "alloc_pages_success")
@@ -67,11 +67,11 @@ public enum HeapDiscovery {
             }
             found.append(entry)
         }
-        if includeUdmabuf && Syscalls.access(Udmabuf.devicePath, F_OK) {
+        if includeUdmabuf && DeviceNodes.isAccessible(Udmabuf.devicePath, F_OK) {
             var heap = Udmabuf.description
             heap.addressBits = physicalBits
             heap.capacity = Udmabuf.sizeLimit
-            found.append(DiscoveredHeap(heap: heap, node: Udmabuf.devicePath, accessible: Syscalls.access(Udmabuf.devicePath, R_OK | W_OK)))
+            found.append(DiscoveredHeap(heap: heap, node: Udmabuf.devicePath, accessible: DeviceNodes.isAccessible(Udmabuf.devicePath, R_OK | W_OK)))
         }
         return found
     }
@@ -119,16 +119,4 @@ public enum HeapDiscovery {
         #endif
     }
 
-    static func listDirectory(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
 }

@@ -20,22 +20,26 @@ public final class Memfd: BufferAllocator {
     public init() {}
 
     public func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
-        let fd = try Self.create(length: length, sealable: false, name: "heapwise")
-        return UniqueDMABuf(adopting: fd, size: length, origin: origin, isDMABuf: false)
+        UniqueDMABuf(adopting: try Self.create(length: length, sealable: false, name: "heapwise"), size: length, origin: origin, isDMABuf: false)
     }
 
     /// A memfd of `length` bytes; `sealable` adds `MFD_ALLOW_SEALING` (udmabuf needs it).
-    static func create(length: Int, sealable: Bool, name: StaticString) throws(LinuxError) -> Int32 {
+    static func create(length: Int, sealable: Bool, name: StaticString) throws(LinuxError) -> Descriptor {
         let flags = hw_MFD_CLOEXEC | (sealable ? hw_MFD_ALLOW_SEALING : 0)
-        let fd: Int32
+        let memfd: Descriptor
         switch Syscalls.memfdCreate(name, flags: flags) {
-        case let .success(created): fd = created
-        case let .failure(errno): throw .from(errno, node: "memfd", operation: "memfd_create")
+        case let .success(created): memfd = Descriptor(adopting: created)
+        case let .failure(errno): throw .from(errno, node: "memfd", operation: .memfdCreate)
         }
-        if case let .failure(errno) = Syscalls.retryingInterrupts(true, { Syscalls.ftruncate(fd, length) }) {
-            _ = Syscalls.close(fd)
-            throw .from(errno, node: "memfd", operation: "ftruncate", message: "sizing the memfd to \(ByteCount.format(length)) failed")
+        let raw = memfd.rawValue  // a closure cannot capture the noncopyable owner itself
+        if case let .failure(errno) = Syscalls.retryingInterrupts(true, { Syscalls.ftruncate(raw, length) }) {
+            throw .from(errno, node: "memfd", operation: .ftruncate, message: "sizing the memfd to \(ByteCount.format(length)) failed")
         }
-        return fd
+        return memfd
+    }
+
+    /// The same allocate+free as a plain C loop (`hw_baseline_memfd`), for `heapwise bench alloc`.
+    public func baselineAllocateFree(_ length: Int) -> Result<Duration, Errno> {
+        Syscalls.baseline { hw_baseline_memfd(UInt64(length), &$0) }
     }
 }

@@ -19,9 +19,7 @@ public final class Udmabuf: BufferAllocator {
     public let limit: Int?
     /// `node` as the buffers' origin, made once.
     private let origin: DMABufOrigin
-    private let fd: Int32
-    /// The open node, for the benchmark's C baseline.
-    var descriptor: Int32 { fd }
+    private let device: Descriptor
 
     public static let description = Heap(name: "udmabuf", kind: .udmabuf, contiguous: false, addressBits: 64, cached: true)
 
@@ -30,10 +28,8 @@ public final class Udmabuf: BufferAllocator {
         origin = DMABufOrigin(path)
         heap = Self.description
         limit = Self.sizeLimit
-        fd = try DeviceNodes.open(path, O_RDWR | O_CLOEXEC, message: "cannot open udmabuf")
+        device = try DeviceNodes.open(path, O_RDWR | O_CLOEXEC, message: "cannot open udmabuf")
     }
-
-    deinit { _ = Syscalls.close(fd) }
 
     /// The kernel's per-buffer limit in bytes, when the module parameter is readable.
     public static var sizeLimit: Int? { ProcFiles.integer(sizeLimitPath).map { $0 << 20 } }
@@ -41,27 +37,26 @@ public final class Udmabuf: BufferAllocator {
     public func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
         if let limit, length > limit {
             throw LinuxError(
-                code: .limitExceeded, node: node, operation: "UDMABUF_CREATE",
+                code: .limitExceeded, node: node, operation: .udmabufCreate,
                 message: "udmabuf buffers are limited to \(ByteCount.format(limit)) (\(Self.sizeLimitPath)); \(ByteCount.format(length)) asked",
                 remedy: "raise the limit (udmabuf.size_limit_mb=N on the kernel command line) or use a dma-buf heap"
             )
         }
         let memfd = try Memfd.create(length: length, sealable: true, name: "heapwise-udmabuf")
-        defer { _ = Syscalls.close(memfd) }
-        if case let .failure(errno) = Syscalls.addSeals(memfd, hw_F_SEAL_SHRINK) {
-            throw .from(errno, node: "memfd", operation: "F_ADD_SEALS", message: "sealing the memfd against shrinking failed")
+        if case let .failure(errno) = Syscalls.addSeals(memfd.rawValue, hw_F_SEAL_SHRINK) {
+            throw .from(errno, node: "memfd", operation: .addSeals, message: "sealing the memfd against shrinking failed")
         }
-        return try create(fromMemfd: memfd, offset: 0, size: length)
+        return try create(fromMemfd: memfd.rawValue, offset: 0, size: length)
     }
 
     /// Wraps `size` bytes at `offset` of an existing memfd. The memfd stays the caller's; the
     /// dma-buf holds its own references to the pages. The corresponding ioctl is `UDMABUF_CREATE`.
     public func create(fromMemfd memfd: Int32, offset: Int, size: Int) throws(LinuxError) -> UniqueDMABuf {
-        switch Syscalls.udmabufCreate(fd, memfd: memfd, offset: UInt64(offset), size: UInt64(size)) {
+        switch Syscalls.udmabufCreate(device.rawValue, memfd: memfd, offset: UInt64(offset), size: UInt64(size)) {
         case let .success(bufferFD):
-            return UniqueDMABuf(adopting: bufferFD, size: size, origin: origin)
+            return UniqueDMABuf(adopting: Descriptor(adopting: bufferFD), size: size, origin: origin)
         case let .failure(errno):
-            var error = LinuxError.from(errno, node: node, operation: "UDMABUF_CREATE", message: "creating a udmabuf of \(ByteCount.format(size)) failed")
+            var error = LinuxError.from(errno, node: node, operation: .udmabufCreate, message: "creating a udmabuf of \(ByteCount.format(size)) failed")
             if errno == .invalidArgument {
                 error.remedy = Self.explainInvalid(memfd: memfd, offset: offset, size: size)
             }
@@ -75,7 +70,7 @@ public final class Udmabuf: BufferAllocator {
         if offset % page != 0 || size % page != 0 {
             return "offset \(offset) and size \(size) must be multiples of the page size (\(page))"
         }
-        let seals = hw_fcntl_int(memfd, hw_F_GET_SEALS, 0)
+        let seals = (try? Syscalls.seals(memfd).get()) ?? -1
         if seals >= 0 && seals & hw_F_SEAL_SHRINK == 0 {
             return "the memfd must carry F_SEAL_SHRINK (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)) so its pages cannot be truncated away"
         }
@@ -86,5 +81,10 @@ public final class Udmabuf: BufferAllocator {
             return "the size exceeds the udmabuf limit of \(ByteCount.format(limit)) (\(sizeLimitPath))"
         }
         return "the range must lie inside a memfd created with MFD_ALLOW_SEALING"
+    }
+
+    /// The same allocate+free as a plain C loop (`hw_baseline_udmabuf`), for `heapwise bench alloc`.
+    public func baselineAllocateFree(_ length: Int) -> Result<Duration, Errno> {
+        Syscalls.baseline { hw_baseline_udmabuf(device.rawValue, UInt64(length), &$0) }
     }
 }

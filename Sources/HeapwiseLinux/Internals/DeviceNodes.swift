@@ -5,11 +5,11 @@ enum DeviceNodes {
     /// Opens a device node (`open`, retried on EINTR). A failure is classified by
     /// `LinuxError.from` with `message`; `missing`, when given, replaces the remedy for a
     /// node that does not exist (the generic one speaks of heaps).
-    static func open(_ path: String, _ flags: Int32, message: String, missing: String? = nil) throws(LinuxError) -> Int32 {
+    static func open(_ path: String, _ flags: Int32, message: String, missing: String? = nil) throws(LinuxError) -> Descriptor {
         switch Syscalls.retryingInterrupts(true, { Syscalls.open(path, flags) }) {
-        case let .success(fd): return fd
+        case let .success(fd): return Descriptor(adopting: fd)
         case let .failure(errno):
-            var error = LinuxError.from(errno, node: path, operation: "open", message: message)
+            var error = LinuxError.from(errno, node: path, operation: .open, message: message)
             if let missing, error.code == .notFound { error.remedy = missing }
             throw error
         }
@@ -17,7 +17,7 @@ enum DeviceNodes {
 
     /// `PREFIXn` entries of `directory`, in numeric order (`video10` after `video9`).
     static func numbered(_ prefix: String, in directory: String) -> [String] {
-        HeapDiscovery.listDirectory(directory)
+        ((try? Syscalls.listDirectory(directory).get()) ?? [])
             .compactMap { name -> (Int, String)? in
                 guard name.hasPrefix(prefix), let number = Int(name.dropFirst(prefix.count)) else { return nil }
                 return (number, directory + "/" + name)
@@ -33,7 +33,7 @@ enum DeviceNodes {
     /// means ("no DRM card").
     static func first<Device>(
         among paths: [String], open: (String) throws(LinuxError) -> Device, matches: (Device) -> Bool,
-        describe: (Device) -> String, wanted: String, none: String, directory: String, operation: String, remedy: String
+        describe: (Device) -> String, wanted: String, none: String, directory: String, operation: KernelCall, remedy: String
     ) throws(LinuxError) -> Device {
         var seen: [String] = []
         var refused: [LinuxError] = []
@@ -56,5 +56,12 @@ enum DeviceNodes {
             error.remedy = remedy
         }
         throw error
+    }
+
+    /// Whether `path` exists (`F_OK`) or this user may use it as `mode` asks; a refusal is
+    /// an answer here, not an error.
+    static func isAccessible(_ path: String, _ mode: Int32) -> Bool {
+        if case .success = Syscalls.access(path, mode) { return true }
+        return false
     }
 }

@@ -5,7 +5,7 @@ import SystemPackage
 // MARK: DRM
 
 /// The DRM/KMS ioctls, in the funnel like every other call: each returns `Result<_, Errno>`
-/// with errno captured right after the call, and counts as `.ioctl` for failure injection.
+/// each named by its `KernelCall` for errors and failure injection.
 ///
 /// Array-returning ioctls follow the kernel's two-step protocol (ask for counts, allocate,
 /// ask again); the loops that do this live with their callers in `Devices/DRM`, so each
@@ -16,85 +16,85 @@ extension Syscalls {
     ) -> Result<(version: (Int, Int, Int), lengths: (Int, Int, Int)), Errno> {
         var version: [Int32] = [0, 0, 0]
         var nameLength = name.count, dateLength = date.count, descriptionLength = description.count
-        return drm {
+        return ioctl(.drmVersion, [Int(fd)]) {
             hw_drm_version(fd, &version, &name, &nameLength, &date, &dateLength, &description, &descriptionLength)
         }.map { ((Int(version[0]), Int(version[1]), Int(version[2])), (nameLength, dateLength, descriptionLength)) }
     }
 
     static func drmGetCap(_ fd: Int32, _ capability: UInt64) -> Result<UInt64, Errno> {
         var value: UInt64 = 0
-        return drm { hw_drm_get_cap(fd, capability, &value) }.map { value }
+        return ioctl(.drmGetCap, [Int(fd)]) { hw_drm_get_cap(fd, capability, &value) }.map { value }
     }
 
     static func drmSetClientCap(_ fd: Int32, _ capability: UInt64, _ value: UInt64) -> Result<Void, Errno> {
-        drm { hw_drm_set_client_cap(fd, capability, value) }
+        ioctl(.drmSetClientCap, [Int(fd)]) { hw_drm_set_client_cap(fd, capability, value) }
     }
 
     static func drmGetResources(
         _ fd: Int32, _ info: inout hw_drm_resources, crtcs: inout [UInt32], connectors: inout [UInt32], encoders: inout [UInt32]
     ) -> Result<Void, Errno> {
-        drm { hw_drm_mode_get_resources(fd, &info, &crtcs, &connectors, &encoders) }
+        ioctl(.drmGetResources, [Int(fd)]) { hw_drm_mode_get_resources(fd, &info, &crtcs, &connectors, &encoders) }
     }
 
     static func drmGetEncoder(_ fd: Int32, _ id: UInt32) -> Result<(type: UInt32, crtc: UInt32, possibleCRTCs: UInt32, possibleClones: UInt32), Errno> {
         var type: UInt32 = 0, crtc: UInt32 = 0, possible: UInt32 = 0, clones: UInt32 = 0
-        return drm { hw_drm_mode_get_encoder(fd, id, &type, &crtc, &possible, &clones) }.map { (type, crtc, possible, clones) }
+        return ioctl(.drmGetEncoder, [Int(fd)]) { hw_drm_mode_get_encoder(fd, id, &type, &crtc, &possible, &clones) }.map { (type, crtc, possible, clones) }
     }
 
     static func drmGetConnector(
         _ fd: Int32, _ id: UInt32, _ info: inout hw_drm_connector, modes: inout [hw_drm_mode_info],
         encoders: inout [UInt32], properties: inout [UInt32], values: inout [UInt64]
     ) -> Result<Void, Errno> {
-        drm { hw_drm_mode_get_connector(fd, id, &info, &modes, &encoders, &properties, &values) }
+        ioctl(.drmGetConnector, [Int(fd)]) { hw_drm_mode_get_connector(fd, id, &info, &modes, &encoders, &properties, &values) }
     }
 
     static func drmGetPlaneResources(_ fd: Int32, _ planes: inout [UInt32], count: inout UInt32) -> Result<Void, Errno> {
-        drm { hw_drm_mode_get_plane_resources(fd, &planes, &count) }
+        ioctl(.drmGetPlaneResources, [Int(fd)]) { hw_drm_mode_get_plane_resources(fd, &planes, &count) }
     }
 
     static func drmGetPlane(_ fd: Int32, _ id: UInt32, _ info: inout hw_drm_plane, formats: inout [UInt32]) -> Result<Void, Errno> {
-        drm { hw_drm_mode_get_plane(fd, id, &info, &formats) }
+        ioctl(.drmGetPlane, [Int(fd)]) { hw_drm_mode_get_plane(fd, id, &info, &formats) }
     }
 
     static func drmObjectProperties(
         _ fd: Int32, _ id: UInt32, type: UInt32, properties: inout [UInt32], values: inout [UInt64], count: inout UInt32
     ) -> Result<Void, Errno> {
-        drm { hw_drm_mode_obj_get_properties(fd, id, type, &properties, &values, &count) }
+        ioctl(.drmObjectGetProperties, [Int(fd)]) { hw_drm_mode_obj_get_properties(fd, id, type, &properties, &values, &count) }
     }
 
     static func drmGetProperty(
         _ fd: Int32, _ id: UInt32, _ info: inout hw_drm_property, name: inout [CChar], values: inout [UInt64],
         enumValues: inout [UInt64], enumNames: inout [CChar]
     ) -> Result<Void, Errno> {
-        drm { hw_drm_mode_get_property(fd, id, &info, &name, &values, &enumValues, &enumNames) }
+        ioctl(.drmGetProperty, [Int(fd)]) { hw_drm_mode_get_property(fd, id, &info, &name, &values, &enumValues, &enumNames) }
     }
 
     static func drmGetBlob(_ fd: Int32, _ id: UInt32, into data: inout [UInt8], length: inout UInt32) -> Result<Void, Errno> {
-        drm { data.withUnsafeMutableBytes { hw_drm_mode_get_blob(fd, id, $0.baseAddress, &length) } }
+        ioctl(.drmGetPropertyBlob, [Int(fd)]) { data.withUnsafeMutableBytes { hw_drm_mode_get_blob(fd, id, $0.baseAddress, &length) } }
     }
 
     static func drmCreateBlob(_ fd: Int32, _ data: [UInt8]) -> Result<UInt32, Errno> {
         var id: UInt32 = 0
-        return drm { data.withUnsafeBytes { hw_drm_mode_create_blob(fd, $0.baseAddress, UInt32($0.count), &id) } }.map { id }
+        return ioctl(.drmCreatePropertyBlob, [Int(fd)]) { data.withUnsafeBytes { hw_drm_mode_create_blob(fd, $0.baseAddress, UInt32($0.count), &id) } }.map { id }
     }
 
     static func drmDestroyBlob(_ fd: Int32, _ id: UInt32) -> Result<Void, Errno> {
-        drm { hw_drm_mode_destroy_blob(fd, id) }
+        ioctl(.drmDestroyPropertyBlob, [Int(fd)]) { hw_drm_mode_destroy_blob(fd, id) }
     }
 
     static func drmPrimeFDToHandle(_ fd: Int32, dmaBuf: Int32) -> Result<UInt32, Errno> {
         var handle: UInt32 = 0
-        return drm { hw_drm_prime_fd_to_handle(fd, dmaBuf, &handle) }.map { handle }
+        return ioctl(.drmPrimeFDToHandle, [Int(fd)]) { hw_drm_prime_fd_to_handle(fd, dmaBuf, &handle) }.map { handle }
     }
 
     static func drmPrimeHandleToFD(_ fd: Int32, handle: UInt32) -> Result<Int32, Errno> {
         var bufferFD: Int32 = -1
-        return drm { hw_drm_prime_handle_to_fd(fd, handle, hw_DRM_PRIME_EXPORT_FLAGS, &bufferFD) }.map { bufferFD }
+        return ioctl(.drmPrimeHandleToFD, [Int(fd)]) { hw_drm_prime_handle_to_fd(fd, handle, hw_DRM_PRIME_EXPORT_FLAGS, &bufferFD) }.map { bufferFD }
     }
 
     /// Never retried, like close(2): the kernel drops the handle before it could be interrupted.
     static func drmGemClose(_ fd: Int32, handle: UInt32) -> Result<Void, Errno> {
-        drm { hw_drm_gem_close(fd, handle) }
+        ioctl(.drmGemClose, [Int(fd)]) { hw_drm_gem_close(fd, handle) }
     }
 
     static func drmAddFB2(
@@ -104,35 +104,18 @@ extension Syscalls {
         precondition(handles.count == 4 && pitches.count == 4 && offsets.count == 4 && modifiers.count == 4,
                      "ADDFB2 takes exactly four planes")
         var id: UInt32 = 0
-        return drm { hw_drm_mode_addfb2(fd, width, height, format, flags, handles, pitches, offsets, modifiers, &id) }.map { id }
+        return ioctl(.drmAddFB2, [Int(fd)]) { hw_drm_mode_addfb2(fd, width, height, format, flags, handles, pitches, offsets, modifiers, &id) }.map { id }
     }
 
     static func drmRemoveFB(_ fd: Int32, _ id: UInt32) -> Result<Void, Errno> {
-        drm { hw_drm_mode_rmfb(fd, id) }
+        ioctl(.drmRemoveFB, [Int(fd)]) { hw_drm_mode_rmfb(fd, id) }
     }
 
     static func drmAtomic(
         _ fd: Int32, flags: UInt32, objects: [UInt32], propertyCounts: [UInt32], properties: [UInt32], values: [UInt64]
     ) -> Result<Void, Errno> {
-        drm {
+        ioctl(.drmAtomic, [Int(fd)]) {
             hw_drm_mode_atomic(fd, flags, UInt32(objects.count), objects, propertyCounts, properties, values, 0)
         }
-    }
-
-    /// Waits until `fd` is readable: how a sync_file says its fence signalled. Returns false
-    /// on timeout. Not subject to failure injection (`Syscall` has no `poll` case yet).
-    /// The corresponding call is `poll` with `POLLIN`.
-    static func pollReadable(_ fd: Int32, timeoutMilliseconds: Int32) -> Result<Bool, Errno> {
-        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let result = Glibc.poll(&entry, 1, timeoutMilliseconds)
-        if result < 0 { return .failure(Errno(rawValue: errno)) }
-        return .success(result > 0 && entry.revents & Int16(POLLIN) != 0)
-    }
-
-    /// Runs a DRM ioctl wrapper (-1 and errno on failure) under the `.ioctl` mock.
-    @inline(__always)
-    private static func drm(_ body: () -> Int32) -> Result<Void, Errno> {
-        if let failure = Mocking.failure(for: .ioctl) { return .failure(failure) }
-        return body() == -1 ? .failure(Errno(rawValue: errno)) : .success(())
     }
 }

@@ -3,103 +3,200 @@ import Glibc
 import SystemPackage
 
 /// The one funnel every system call of Heapwise goes through (after swift-system's
-/// `Internals/Syscalls.swift`): each returns `Result<_, Errno>` with errno captured right
-/// after the call, and in debug builds can be made to fail on demand for error-path tests.
+/// `Internals/Syscalls.swift`): each function is exactly one call, named by a `KernelCall`,
+/// returning `Result<_, Errno>`. errno is read in one place only (`system(_:…)` below), right
+/// after the call; in debug builds `Mocking` can fail or stand in for any single call,
+/// matched by name and, optionally, by its arguments.
+///
+/// Raw descriptors are this file's business: owners (`Descriptor`) lend theirs here and
+/// nowhere else.
 enum Syscalls {
+    // MARK: Files
+
     static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Result<Int32, Errno> {
-        call(.open) { Glibc.open(path, flags, mode) }
+        call(.open, [Int(flags)]) { Glibc.open(path, flags, mode) }
     }
 
     /// Never retried: after EINTR the descriptor is already gone on Linux, and retrying could
     /// close one another thread just opened (swift-nio explains the same choice).
     static func close(_ fd: Int32) -> Result<Void, Errno> {
-        call(.close) { Glibc.close(fd) }.map { _ in () }
+        call(.close, [Int(fd)]) { Glibc.close(fd) }.map { _ in () }
     }
 
-    static func dmaHeapAlloc(_ heapFD: Int32, length: UInt64) -> Result<Int32, Errno> {
-        var fd: Int32 = -1
-        return call(.ioctl) { hw_dma_heap_alloc(heapFD, length, UInt32(O_RDWR | O_CLOEXEC), 0, &fd) }.map { _ in fd }
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
+        system(.read, [Int(fd), buffer.count], failed: { $0 < 0 }) { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 
-    static func dmaBufSync(_ fd: Int32, flags: UInt64) -> Result<Void, Errno> {
-        call(.ioctl) { hw_dma_buf_sync(fd, flags) }.map { _ in () }
+    /// The target of a symbolic link (`/proc/self/fd/N` names what a descriptor is:
+    /// `anon_inode:sync_file`, `/dmabuf:`, `memfd:heapwise (deleted)`).
+    static func readlink(_ path: String) -> Result<String, Errno> {
+        var target = [UInt8](repeating: 0, count: Int(PATH_MAX))
+        return system(.readlink, failed: { $0 < 0 }) {
+            target.withUnsafeMutableBytes { buffer in
+                Glibc.readlink(path, buffer.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: CChar.self), buffer.count)
+            }
+        }.map { String(decoding: target.prefix($0), as: UTF8.self) }
     }
 
-    static func dmaBufSetName(_ fd: Int32, _ name: String) -> Result<Void, Errno> {
-        call(.ioctl) { hw_dma_buf_set_name(fd, name) }.map { _ in () }
+    /// Whether this user may `mode` (`R_OK`, `W_OK`, `F_OK`) the file; the errno says why not.
+    static func access(_ path: String, _ mode: Int32) -> Result<Void, Errno> {
+        call(.access, [Int(mode)]) { Glibc.access(path, mode) }.map { _ in () }
     }
 
-    static func dmaBufExportSyncFile(_ fd: Int32, flags: UInt32) -> Result<Int32, Errno> {
-        var syncFD: Int32 = -1
-        return call(.ioctl) { hw_dma_buf_export_sync_file(fd, flags, &syncFD) }.map { _ in syncFD }
+    /// The names in a directory, without `.` and `..`, in the order the file system gives.
+    /// The corresponding calls are `opendir`, `readdir` and `closedir`.
+    static func listDirectory(_ path: String) -> Result<[String], Errno> {
+        let directory: OpaquePointer
+        switch system(.openDirectory, failed: { $0 == nil }, { opendir(path) }) {
+        case let .success(opened?): directory = opened
+        case .success(nil): return .failure(.noSuchFileOrDirectory)  // unreachable: nil is a failure
+        case let .failure(errno): return .failure(errno)
+        }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return .success(names)
     }
 
-    static func dmaBufImportSyncFile(_ fd: Int32, flags: UInt32, syncFD: Int32) -> Result<Void, Errno> {
-        call(.ioctl) { hw_dma_buf_import_sync_file(fd, flags, syncFD) }.map { _ in () }
+    static func fstat(_ fd: Int32) -> Result<stat, Errno> {
+        var info = stat()
+        return call(.fstat, [Int(fd)]) { Glibc.fstat(fd, &info) }.map { _ in info }
     }
 
-    static func udmabufCreate(_ deviceFD: Int32, memfd: Int32, offset: UInt64, size: UInt64) -> Result<Int32, Errno> {
-        call(.ioctl) { hw_udmabuf_create(deviceFD, memfd, hw_UDMABUF_FLAGS_CLOEXEC, offset, size) }
+    /// Waits up to `timeoutMilliseconds` for `events` on `fd`; returns the events that
+    /// occurred (none on timeout).
+    static func poll(_ fd: Int32, events: Int16, timeoutMilliseconds: Int32) -> Result<Int16, Errno> {
+        var entry = pollfd(fd: fd, events: events, revents: 0)
+        return call(.poll, [Int(fd), Int(events)]) { Glibc.poll(&entry, 1, timeoutMilliseconds) }
+            .map { ready in ready == 0 ? 0 : entry.revents }
+    }
+
+    // MARK: Memory
+
+    static func mmap(_ fd: Int32, length: Int, protection: Int32) -> Result<UnsafeMutableRawPointer, Errno> {
+        system(.mmap, [Int(fd), length, Int(protection)], failed: { $0 == nil || $0 == MAP_FAILED }) {
+            Glibc.mmap(nil, length, protection, MAP_SHARED, fd, 0)
+        }.map { address in address.unsafelyUnwrapped }  // non-nil: nil counts as failed above
+    }
+
+    static func munmap(_ address: UnsafeMutableRawPointer, length: Int) -> Result<Void, Errno> {
+        call(.munmap, [length]) { Glibc.munmap(address, length) }.map { _ in () }
     }
 
     /// Takes a `StaticString`: the name is a debugging label (`/proc/PID/fd` shows
     /// `memfd:NAME`), and a static one costs no conversion on the allocation path.
     static func memfdCreate(_ name: StaticString, flags: Int32) -> Result<Int32, Errno> {
         // A string literal's storage is NUL-terminated, so it can go to C as it is.
-        call(.memfdCreate) {
+        call(.memfdCreate, [Int(flags)]) {
             hw_memfd_create(UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self), UInt32(flags))
         }
     }
 
     static func ftruncate(_ fd: Int32, _ length: Int) -> Result<Void, Errno> {
-        call(.ftruncate) { Glibc.ftruncate(fd, off_t(length)) }.map { _ in () }
+        call(.ftruncate, [Int(fd), length]) { Glibc.ftruncate(fd, off_t(length)) }.map { _ in () }
     }
 
+    /// `fcntl(fd, F_ADD_SEALS, seals)`.
     static func addSeals(_ fd: Int32, _ seals: Int32) -> Result<Void, Errno> {
-        call(.fcntl) { hw_fcntl_int(fd, hw_F_ADD_SEALS, seals) }.map { _ in () }
+        call(.addSeals, [Int(fd), Int(seals)]) { hw_fcntl_int(fd, hw_F_ADD_SEALS, seals) }.map { _ in () }
+    }
+
+    /// `fcntl(fd, F_GET_SEALS)`: the seals a memfd carries.
+    static func seals(_ fd: Int32) -> Result<Int32, Errno> {
+        call(.getSeals, [Int(fd)]) { hw_fcntl_int(fd, hw_F_GET_SEALS, 0) }
     }
 
     /// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`: a private, close-on-exec copy of a caller's descriptor.
     static func duplicate(_ fd: Int32) -> Result<Int32, Errno> {
-        call(.fcntl) { hw_fcntl_int(fd, F_DUPFD_CLOEXEC, 0) }
-    }
-
-    static func fstat(_ fd: Int32) -> Result<stat, Errno> {
-        var info = stat()
-        return call(.fstat) { Glibc.fstat(fd, &info) }.map { _ in info }
-    }
-
-    static func mmap(_ fd: Int32, length: Int, protection: Int32) -> Result<UnsafeMutableRawPointer, Errno> {
-        if let failure = Mocking.failure(for: .mmap) { return .failure(failure) }
-        let address = Glibc.mmap(nil, length, protection, MAP_SHARED, fd, 0)
-        guard let address, address != MAP_FAILED else { return .failure(Errno(rawValue: errno)) }
-        return .success(address)
-    }
-
-    static func munmap(_ address: UnsafeMutableRawPointer, length: Int) -> Result<Void, Errno> {
-        call(.munmap) { Glibc.munmap(address, length) }.map { _ in () }
-    }
-
-    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
-        if let failure = Mocking.failure(for: .read) { return .failure(failure) }
-        let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
-        return count < 0 ? .failure(Errno(rawValue: errno)) : .success(count)
+        call(.duplicate, [Int(fd)]) { hw_fcntl_int(fd, F_DUPFD_CLOEXEC, 0) }
     }
 
     /// The MMU page size (`sysconf(_SC_PAGESIZE)`, read when the program loads), the
     /// granule of every dma-buf length.
     static var pageSize: Int { hw_page_size() }
 
-    static func access(_ path: String, _ mode: Int32) -> Bool {
-        Glibc.access(path, mode) == 0
+    // MARK: dma-buf, dma-buf heaps, udmabuf
+
+    static func dmaHeapAlloc(_ heapFD: Int32, length: UInt64) -> Result<Int32, Errno> {
+        var fd: Int32 = -1
+        return call(.dmaHeapAlloc, [Int(heapFD), Int(length)]) {
+            hw_dma_heap_alloc(heapFD, length, UInt32(O_RDWR | O_CLOEXEC), 0, &fd)
+        }.map { _ in fd }
     }
 
-    /// Runs a call that returns -1 and sets errno on failure.
+    /// `flags` are `DMA_BUF_SYNC_START`/`END` with `READ`/`WRITE`: the second argument a
+    /// mock can match, to fail only the END of an access.
+    static func dmaBufSync(_ fd: Int32, flags: UInt64) -> Result<Void, Errno> {
+        call(.dmaBufSync, [Int(fd), Int(flags)]) { hw_dma_buf_sync(fd, flags) }.map { _ in () }
+    }
+
+    static func dmaBufSetName(_ fd: Int32, _ name: String) -> Result<Void, Errno> {
+        call(.dmaBufSetName, [Int(fd)]) { hw_dma_buf_set_name(fd, name) }.map { _ in () }
+    }
+
+    static func dmaBufExportSyncFile(_ fd: Int32, flags: UInt32) -> Result<Int32, Errno> {
+        var syncFD: Int32 = -1
+        return call(.dmaBufExportSyncFile, [Int(fd), Int(flags)]) { hw_dma_buf_export_sync_file(fd, flags, &syncFD) }
+            .map { _ in syncFD }
+    }
+
+    static func dmaBufImportSyncFile(_ fd: Int32, flags: UInt32, syncFD: Int32) -> Result<Void, Errno> {
+        call(.dmaBufImportSyncFile, [Int(fd), Int(flags), Int(syncFD)]) { hw_dma_buf_import_sync_file(fd, flags, syncFD) }
+            .map { _ in () }
+    }
+
+    static func udmabufCreate(_ deviceFD: Int32, memfd: Int32, offset: UInt64, size: UInt64) -> Result<Int32, Errno> {
+        call(.udmabufCreate, [Int(deviceFD), Int(memfd), Int(offset), Int(size)]) {
+            hw_udmabuf_create(deviceFD, memfd, hw_UDMABUF_FLAGS_CLOEXEC, offset, size)
+        }
+    }
+
+    // MARK: Benchmark baselines
+
+    /// One allocate+free by a plain C loop of `heapwise bench alloc` (`baseline.c`), which
+    /// makes the allocator's syscalls and times itself; -1 and errno on failure.
+    static func baseline(_ body: (inout UInt64) -> Int32) -> Result<Duration, Errno> {
+        var nanoseconds: UInt64 = 0
+        return call(.baselineAllocateFree) { body(&nanoseconds) }.map { _ in .nanoseconds(Int64(nanoseconds)) }
+    }
+
+    // MARK: The funnel itself
+
+    /// Runs a call that returns -1 and sets errno on failure (every syscall and ioctl wrapper
+    /// of the C shim does). A mock that stands in for a success makes it return 0.
     @inline(__always)
-    private static func call(_ name: Syscall, _ body: () -> Int32) -> Result<Int32, Errno> {
-        if let failure = Mocking.failure(for: name) { return .failure(failure) }
-        let result = body()
-        return result == -1 ? .failure(Errno(rawValue: errno)) : .success(result)
+    static func call(_ name: KernelCall, _ arguments: @autoclosure () -> [Int] = [], _ body: () -> Int32) -> Result<Int32, Errno> {
+        system(name, arguments(), success: 0, failed: { $0 == -1 }, body)
+    }
+
+    /// `call` for an ioctl whose success carries nothing beyond what it wrote into its arguments.
+    @inline(__always)
+    static func ioctl(_ name: KernelCall, _ arguments: @autoclosure () -> [Int] = [], _ body: () -> Int32) -> Result<Void, Errno> {
+        call(name, arguments(), body).map { _ in () }
+    }
+
+    /// The single place errno is read: runs `body` (unless a mock answers for it) and turns a
+    /// result `failed` recognises into the errno the call left.
+    @inline(__always)
+    static func system<T>(
+        _ name: KernelCall, _ arguments: @autoclosure () -> [Int] = [], success: T? = nil,
+        failed: (T) -> Bool, _ body: () -> T
+    ) -> Result<T, Errno> {
+        if let mocked = Mocking.outcome(for: name, arguments: arguments()) {
+            switch mocked {
+            case let .fail(errno): return .failure(errno)
+            case .succeed:
+                // Only calls whose success carries no data (0 from an ioctl) can be faked.
+                if let success { return .success(success) }
+            }
+        }
+        let value = body()
+        return failed(value) ? .failure(Errno(rawValue: errno)) : .success(value)
     }
 
     /// Runs `body` until it does not fail with EINTR (or once, when `retry` is false).
@@ -109,9 +206,4 @@ enum Syscalls {
             guard retry, case .failure(.interrupted) = result else { return result }
         }
     }
-}
-
-/// The calls the funnel knows, for mocking.
-enum Syscall: Hashable, Sendable {
-    case open, close, ioctl, mmap, munmap, fstat, fcntl, memfdCreate, ftruncate, read, poll
 }

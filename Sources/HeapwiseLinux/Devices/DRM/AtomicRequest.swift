@@ -67,13 +67,13 @@ public struct AtomicRequest {
             }
         }
         if case let .failure(errno) = result {
-            var failure = device.error(errno, "DRM_IOCTL_MODE_ATOMIC", "the atomic commit was refused: " + described.joined(separator: ", "))
+            var failure = device.error(errno, .drmAtomic, "the atomic commit was refused: " + described.joined(separator: ", "))
             if errno == .invalidArgument {
                 failure.remedy = "the driver's atomic check failed (plane size or position, format, a writeback framebuffer that does not match the mode, a modeset without ALLOW_MODESET)"
             }
             throw failure
         }
-        return fenceFD >= 0 ? SyncFile(adopting: fenceFD) : nil
+        return fenceFD >= 0 ? SyncFile(Descriptor(adopting: fenceFD)) : nil
     }
 
     private mutating func add(_ object: UInt32, _ property: UInt32, _ value: UInt64) {

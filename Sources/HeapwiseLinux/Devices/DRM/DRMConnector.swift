@@ -70,7 +70,7 @@ extension DRMDevice {
             if case let .failure(errno) = Syscalls.drmGetConnector(
                 fd, id, &info, modes: &modes, encoders: &encoders, properties: &properties, values: &values)
             {
-                throw error(errno, "DRM_IOCTL_MODE_GETCONNECTOR", "reading connector \(id) failed")
+                throw error(errno, .drmGetConnector, "reading connector \(id) failed")
             }
             if info.count_modes <= capacity.0 && info.count_encoders <= capacity.1 && info.count_props <= capacity.2 {
                 let encoderIDs = Array(encoders.prefix(Int(info.count_encoders)))
@@ -92,7 +92,7 @@ extension DRMDevice {
             properties = Array(repeating: 0, count: Int(info.count_props))
             values = Array(repeating: 0, count: Int(info.count_props))
         }
-        throw LinuxError(code: .failed, node: path, operation: "DRM_IOCTL_MODE_GETCONNECTOR",
+        throw LinuxError(code: .failed, node: path, operation: .drmGetConnector,
                          message: "\(driver): connector \(id) kept changing")
     }
 

@@ -39,7 +39,9 @@ public final class DRMDevice {
     public let version: DRMVersion
     /// The driver name: `vkms`.
     public var driver: String { version.driver }
-    let fd: Int32
+    private let descriptor: Descriptor
+    /// The open node, for the syscall funnel.
+    var fd: Int32 { descriptor.rawValue }
 
     /// GEM handles are per device file and not reference counted by the kernel: importing
     /// the same dma-buf twice returns the same handle, and one `DRM_IOCTL_GEM_CLOSE` would
@@ -48,25 +50,19 @@ public final class DRMDevice {
     /// Property metadata never changes while the device is open; fetched once per id.
     var propertyCache: [UInt32: DRMPropertyInfo] = [:]
 
-    private init(path: String, fd: Int32, version: DRMVersion) {
+    private init(path: String, descriptor: consuming Descriptor, version: DRMVersion) {
         self.path = path
-        self.fd = fd
+        self.descriptor = descriptor
         self.version = version
     }
-
-    deinit { _ = Syscalls.close(fd) }
 
     /// Opens a DRM node read-write (KMS and PRIME ioctls need write access) and identifies
     /// its driver. The corresponding calls are `open` and `DRM_IOCTL_VERSION`.
     public static func open(path: String) throws(LinuxError) -> DRMDevice {
-        let fd = try DeviceNodes.open(path, O_RDWR | O_CLOEXEC, message: "cannot open DRM device \(path)",
+        let node = try DeviceNodes.open(path, O_RDWR | O_CLOEXEC, message: "cannot open DRM device \(path)",
                                       missing: "no such DRM node; 'ls \(directory)' lists the cards this kernel has")
-        do {
-            return DRMDevice(path: path, fd: fd, version: try readVersion(fd, path: path))
-        } catch {
-            _ = Syscalls.close(fd)
-            throw error
-        }
+        let version = try readVersion(node.rawValue, path: path)  // a failure closes `node`
+        return DRMDevice(path: path, descriptor: node, version: version)
     }
 
     /// Opens the first card whose driver is `driver` (`vkms`), closing the others at once so
@@ -75,7 +71,7 @@ public final class DRMDevice {
         try DeviceNodes.first(
             among: cardPaths(in: directory), open: { (path) throws(LinuxError) in try open(path: path) },
             matches: { $0.driver == driver }, describe: \.driver,
-            wanted: "DRM device with driver '\(driver)'", none: "no DRM card", directory: directory, operation: "DRM_IOCTL_VERSION",
+            wanted: "DRM device with driver '\(driver)'", none: "no DRM card", directory: directory, operation: .drmVersion,
             remedy: "the kernel needs the driver built in or loaded (e.g. CONFIG_DRM_VKMS=y or 'modprobe \(driver)')"
         )
     }
@@ -109,13 +105,13 @@ public final class DRMDevice {
                 date = Array(repeating: 0, count: lengths.1)
                 text = Array(repeating: 0, count: lengths.2)
             case let .failure(errno):
-                var error = LinuxError.from(errno, node: path, operation: "DRM_IOCTL_VERSION",
+                var error = LinuxError.from(errno, node: path, operation: .drmVersion,
                                             message: "\(path) does not answer DRM_IOCTL_VERSION: not a DRM device")
                 error.remedy = nil
                 throw error
             }
         }
-        throw LinuxError(code: .failed, node: path, operation: "DRM_IOCTL_VERSION", message: "the driver's version strings kept changing size")
+        throw LinuxError(code: .failed, node: path, operation: .drmVersion, message: "the driver's version strings kept changing size")
     }
 
     /// The kernel copies the strings without a terminating NUL.
@@ -126,7 +122,7 @@ public final class DRMDevice {
     /// A typed error for a failed DRM ioctl, naming the driver and the node. The generic
     /// remedies of `LinuxError.from` are about heaps and node permissions; for an ioctl on an
     /// open card only the permission case has a DRM-specific one.
-    func error(_ errno: Errno, _ operation: String, _ message: String) -> LinuxError {
+    func error(_ errno: Errno, _ operation: KernelCall, _ message: String) -> LinuxError {
         var error = LinuxError.from(errno, node: path, operation: operation, message: "\(driver): \(message)")
         switch error.code {
         case .permissionDenied:

@@ -77,7 +77,7 @@ extension DRMDevice {
         try request.set(.plane, plane, "CRTC_H", UInt64(mode.height))
         if let capture {
             guard let writeback = path.writeback else {
-                throw LinuxError(code: .unsupported, node: self.path, operation: "DRM_IOCTL_MODE_ATOMIC",
+                throw LinuxError(code: .unsupported, node: self.path, operation: .drmAtomic,
                                  message: "\(driver) has no writeback connector for CRTC \(path.crtc)",
                                  remedy: "writeback connectors are listed only after DRM_CLIENT_CAP_WRITEBACK_CONNECTORS (probe() enables it); vkms needs vkms.enable_writeback=1 (the default in 6.1)")
             }

@@ -53,7 +53,7 @@ extension DRMDevice {
     /// offset the resolver computed. Mapping stays separate from allocation: nothing is copied.
     public func addFramebuffer(_ plan: Plan, width: Int, height: Int, buffers: [DMABuf]) throws(LinuxError) -> DRMFramebuffer {
         guard buffers.count == plan.layout.buffers.count else {
-            throw LinuxError(code: .invalidArgument, node: path, operation: "DRM_IOCTL_MODE_ADDFB2",
+            throw LinuxError(code: .invalidArgument, node: path, operation: .drmAddFB2,
                              message: "\(driver): the plan's \(plan.format.name) layout has \(plan.layout.buffers.count) buffer(s) per image; \(buffers.count) given")
         }
         var handles: [GEMHandle] = []
@@ -87,7 +87,7 @@ extension DRMDevice {
         let fits = { (value: Int) in value >= 0 && value <= Int(UInt32.max) }
         guard (1...4).contains(planes.count), fits(width), fits(height),
               planes.allSatisfy({ fits($0.offset) && fits($0.pitch) }) else {
-            throw LinuxError(code: .invalidArgument, node: path, operation: "DRM_IOCTL_MODE_ADDFB2",
+            throw LinuxError(code: .invalidArgument, node: path, operation: .drmAddFB2,
                              message: "\(driver): \(request.summary) does not fit DRM_IOCTL_MODE_ADDFB2 (1 to 4 planes, 32-bit sizes)")
         }
         func padded<T: FixedWidthInteger>(_ values: [T]) -> [T] { values + Array(repeating: 0, count: 4 - values.count) }
@@ -102,7 +102,7 @@ extension DRMDevice {
         case let .success(id):
             return DRMFramebuffer(device: self, id: id, request: request, handles: planes.map(\.buffer))
         case let .failure(errno):
-            var failure = error(errno, "DRM_IOCTL_MODE_ADDFB2", "the framebuffer \(request.summary) was refused")
+            var failure = error(errno, .drmAddFB2, "the framebuffer \(request.summary) was refused")
             let problems = request.problems()
             if !problems.isEmpty {
                 failure.remedy = problems.joined(separator: "; ")

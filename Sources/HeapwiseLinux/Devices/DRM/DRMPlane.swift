@@ -64,12 +64,12 @@ extension DRMDevice {
         for _ in 0..<4 {
             let capacity = count
             if case let .failure(errno) = Syscalls.drmGetPlaneResources(fd, &ids, count: &count) {
-                throw error(errno, "DRM_IOCTL_MODE_GETPLANERESOURCES", "listing planes failed")
+                throw error(errno, .drmGetPlaneResources, "listing planes failed")
             }
             if count <= capacity { return Array(ids.prefix(Int(count))) }
             ids = Array(repeating: 0, count: Int(count))
         }
-        throw LinuxError(code: .failed, node: path, operation: "DRM_IOCTL_MODE_GETPLANERESOURCES", message: "\(driver): the plane list kept changing")
+        throw LinuxError(code: .failed, node: path, operation: .drmGetPlaneResources, message: "\(driver): the plane list kept changing")
     }
 
     func plane(_ id: UInt32, addFB2Modifiers: Bool?) throws(LinuxError) -> DRMPlane {
@@ -79,7 +79,7 @@ extension DRMDevice {
         for _ in 0..<2 {
             let capacity = info.count_format_types
             if case let .failure(errno) = Syscalls.drmGetPlane(fd, id, &info, formats: &formats) {
-                throw error(errno, "DRM_IOCTL_MODE_GETPLANE", "reading plane \(id) failed")
+                throw error(errno, .drmGetPlane, "reading plane \(id) failed")
             }
             if info.count_format_types <= capacity { break }
             formats = Array(repeating: 0, count: Int(info.count_format_types))

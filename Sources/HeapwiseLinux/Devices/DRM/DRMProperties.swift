@@ -51,7 +51,7 @@ public struct DRMObjectProperties: Sendable {
     public func id(_ name: String, driver: String) throws(LinuxError) -> UInt32 {
         guard let entry = self[name] else {
             throw LinuxError(
-                code: .unsupported, operation: "DRM_IOCTL_MODE_OBJ_GETPROPERTIES",
+                code: .unsupported, operation: .drmObjectGetProperties,
                 message: "\(driver): \(kind) \(objectID) has no property '\(name)' (it has \(entries.map(\.info.name).joined(separator: ", ")))",
                 remedy: "atomic properties appear only after DRM_CLIENT_CAP_ATOMIC; writeback ones only on writeback connectors")
         }
@@ -71,7 +71,7 @@ extension DRMDevice {
             switch Syscalls.drmObjectProperties(fd, objectID, type: kind.code, properties: &ids, values: &values, count: &count) {
             case .success: break
             case let .failure(errno):
-                throw error(errno, "DRM_IOCTL_MODE_OBJ_GETPROPERTIES", "reading the properties of \(kind) \(objectID) failed")
+                throw error(errno, .drmObjectGetProperties, "reading the properties of \(kind) \(objectID) failed")
             }
             if count <= capacity {
                 var entries: [(info: DRMPropertyInfo, value: UInt64)] = []
@@ -83,7 +83,7 @@ extension DRMDevice {
             ids = Array(repeating: 0, count: Int(count))
             values = Array(repeating: 0, count: Int(count))
         }
-        throw LinuxError(code: .failed, node: path, operation: "DRM_IOCTL_MODE_OBJ_GETPROPERTIES",
+        throw LinuxError(code: .failed, node: path, operation: .drmObjectGetProperties,
                          message: "\(driver): the property list of \(kind) \(objectID) kept changing")
     }
 
@@ -101,7 +101,7 @@ extension DRMDevice {
             if case let .failure(errno) = Syscalls.drmGetProperty(
                 fd, id, &info, name: &name, values: &values, enumValues: &enumValues, enumNames: &enumNames)
             {
-                throw error(errno, "DRM_IOCTL_MODE_GETPROPERTY", "reading property \(id) failed")
+                throw error(errno, .drmGetProperty, "reading property \(id) failed")
             }
             if info.count_values <= valueCapacity && info.count_enums <= enumCapacity {
                 var names: [UInt64: String] = [:]
@@ -116,7 +116,7 @@ extension DRMDevice {
             enumValues = Array(repeating: 0, count: Int(info.count_enums))
             enumNames = Array(repeating: 0, count: Int(info.count_enums) * 32)
         }
-        throw LinuxError(code: .failed, node: path, operation: "DRM_IOCTL_MODE_GETPROPERTY",
+        throw LinuxError(code: .failed, node: path, operation: .drmGetProperty,
                          message: "\(driver): property \(id) kept changing size")
     }
 
@@ -128,12 +128,12 @@ extension DRMDevice {
         for _ in 0..<4 {
             let capacity = length
             if case let .failure(errno) = Syscalls.drmGetBlob(fd, id, into: &data, length: &length) {
-                throw error(errno, "DRM_IOCTL_MODE_GETPROPBLOB", "reading property blob \(id) failed")
+                throw error(errno, .drmGetPropertyBlob, "reading property blob \(id) failed")
             }
             if length <= capacity { return Array(data.prefix(Int(length))) }
             data = Array(repeating: 0, count: Int(length))
         }
-        throw LinuxError(code: .failed, node: path, operation: "DRM_IOCTL_MODE_GETPROPBLOB",
+        throw LinuxError(code: .failed, node: path, operation: .drmGetPropertyBlob,
                          message: "\(driver): property blob \(id) kept changing size")
     }
 

@@ -36,7 +36,7 @@ extension DRMDevice {
         for _ in 0..<4 {
             let capacity = (info.count_crtcs, info.count_connectors, info.count_encoders)
             if case let .failure(errno) = Syscalls.drmGetResources(fd, &info, crtcs: &crtcs, connectors: &connectors, encoders: &encoders) {
-                var failure = error(errno, "DRM_IOCTL_MODE_GETRESOURCES", "reading the display resources failed")
+                var failure = error(errno, .drmGetResources, "reading the display resources failed")
                 if failure.code == .unsupported { failure.message = "\(driver) has no KMS (no CRTCs, planes or connectors): a render-only or buffer-sharing driver" }
                 throw failure
             }
@@ -52,7 +52,7 @@ extension DRMDevice {
             connectors = Array(repeating: 0, count: Int(info.count_connectors))
             encoders = Array(repeating: 0, count: Int(info.count_encoders))
         }
-        throw LinuxError(code: .failed, node: path, operation: "DRM_IOCTL_MODE_GETRESOURCES",
+        throw LinuxError(code: .failed, node: path, operation: .drmGetResources,
                          message: "\(driver): the display resources kept changing (hotplug storm?)")
     }
 
@@ -62,7 +62,7 @@ extension DRMDevice {
     func encoderMasks(_ id: UInt32) throws(LinuxError) -> (possibleCRTCs: UInt32, possibleClones: UInt32) {
         switch Syscalls.drmGetEncoder(fd, id) {
         case let .success(encoder): return (encoder.possibleCRTCs, encoder.possibleClones)
-        case let .failure(errno): throw error(errno, "DRM_IOCTL_MODE_GETENCODER", "reading encoder \(id) failed")
+        case let .failure(errno): throw error(errno, .drmGetEncoder, "reading encoder \(id) failed")
         }
     }
 }

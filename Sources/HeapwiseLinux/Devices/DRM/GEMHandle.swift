@@ -42,7 +42,7 @@ extension DRMDevice {
     /// per-file lookup table); both `GEMHandle`s stay valid until the last is released.
     public func importBuffer(_ buffer: DMABuf) throws(LinuxError) -> GEMHandle {
         guard buffer.isDMABuf else {
-            throw LinuxError(code: .unsupported, node: path, operation: "DRM_IOCTL_PRIME_FD_TO_HANDLE",
+            throw LinuxError(code: .unsupported, node: path, operation: .drmPrimeFDToHandle,
                              message: "\(driver): the buffer from \(buffer.origin) is CPU-only memory (memfd), not a dma-buf; no device can import it",
                              remedy: "allocate from a dma-buf heap or udmabuf")
         }
@@ -50,7 +50,7 @@ extension DRMDevice {
         case let .success(handle):
             return GEMHandle(device: self, handle: handle, size: buffer.size, origin: buffer.origin)
         case let .failure(errno):
-            var failure = error(errno, "DRM_IOCTL_PRIME_FD_TO_HANDLE",
+            var failure = error(errno, .drmPrimeFDToHandle,
                                 "importing the \(ByteCount.format(buffer.size)) dma-buf from \(buffer.origin) failed")
             if errno == .invalidArgument {
                 failure.remedy = "the descriptor is not a dma-buf, or the driver cannot reach its memory"
@@ -68,9 +68,9 @@ extension DRMDevice {
         precondition(handle.device === self, "a GEM handle belongs to the device that made it")
         switch Syscalls.retryingInterrupts(true, { Syscalls.drmPrimeHandleToFD(fd, handle: handle.handle) }) {
         case let .success(bufferFD):
-            return DMABuf(adopting: bufferFD, size: handle.size, origin: "\(path) (\(driver) GEM handle \(handle.handle))")
+            return DMABuf(adopting: Descriptor(adopting: bufferFD), size: handle.size, origin: "\(path) (\(driver) GEM handle \(handle.handle))")
         case let .failure(errno):
-            throw error(errno, "DRM_IOCTL_PRIME_HANDLE_TO_FD", "exporting GEM handle \(handle.handle) failed")
+            throw error(errno, .drmPrimeHandleToFD, "exporting GEM handle \(handle.handle) failed")
         }
     }
 

@@ -22,7 +22,7 @@ extension DRMDevice {
     public func createBlob(_ bytes: [UInt8]) throws(LinuxError) -> PropertyBlob {
         switch Syscalls.drmCreateBlob(fd, bytes) {
         case let .success(id): return PropertyBlob(device: self, id: id)
-        case let .failure(errno): throw error(errno, "DRM_IOCTL_MODE_CREATEPROPBLOB", "creating a \(bytes.count)-byte property blob failed")
+        case let .failure(errno): throw error(errno, .drmCreatePropertyBlob, "creating a \(bytes.count)-byte property blob failed")
         }
     }
 

@@ -62,7 +62,7 @@ extension V4L2Device {
         case let .success((granted, capabilities)):
             return (Int(granted), V4L2BufferCapabilities(rawValue: capabilities))
         case let .failure(errno):
-            var error = self.error(errno, "VIDIOC_REQBUFS", "requesting \(count) \(memory) buffers on \(type) of \(path) failed")
+            var error = self.error(errno, .vidiocRequestBuffers, "requesting \(count) \(memory) buffers on \(type) of \(path) failed")
             if errno == .invalidArgument && memory == .dmabuf {
                 error.code = .unsupported
                 error.remedy = "the driver does not import dma-bufs on this queue (no V4L2_MEMORY_DMABUF); use MMAP buffers and VIDIOC_EXPBUF"

@@ -23,27 +23,26 @@ public final class V4L2Device {
     public let path: String
     public let capabilities: V4L2Capabilities
     public var driver: String { capabilities.driver }
-    let fd: Int32
+    private let descriptor: Descriptor
+    /// The open node, for the syscall funnel.
+    var fd: Int32 { descriptor.rawValue }
 
-    private init(path: String, fd: Int32, capabilities: V4L2Capabilities) {
+    private init(path: String, descriptor: consuming Descriptor, capabilities: V4L2Capabilities) {
         self.path = path
-        self.fd = fd
+        self.descriptor = descriptor
         self.capabilities = capabilities
     }
-
-    deinit { _ = Syscalls.close(fd) }
 
     /// Opens a video node read-write (queueing buffers needs write access) and asks what it
     /// is. The corresponding calls are `open` (`O_RDWR | O_CLOEXEC`) and `VIDIOC_QUERYCAP`.
     public static func open(path: String) throws(LinuxError) -> V4L2Device {
-        let fd = try DeviceNodes.open(path, O_RDWR | O_CLOEXEC, message: "cannot open V4L2 device \(path)",
+        let node = try DeviceNodes.open(path, O_RDWR | O_CLOEXEC, message: "cannot open V4L2 device \(path)",
                                       missing: "no such video node; 'ls /dev/video*' lists the nodes this kernel has")
-        switch Syscalls.retryingInterrupts(true, { Syscalls.v4l2QueryCap(fd) }) {
+        switch Syscalls.retryingInterrupts(true, { Syscalls.v4l2QueryCap(node.rawValue) }) {
         case let .success(caps):
-            return V4L2Device(path: path, fd: fd, capabilities: V4L2Capabilities(caps))
+            return V4L2Device(path: path, descriptor: node, capabilities: V4L2Capabilities(caps))
         case let .failure(errno):
-            _ = Syscalls.close(fd)
-            throw LinuxError.from(errno, node: path, operation: "VIDIOC_QUERYCAP",
+            throw LinuxError.from(errno, node: path, operation: .vidiocQueryCap,
                                   message: "\(path) does not answer VIDIOC_QUERYCAP: not a V4L2 device")
         }
     }
@@ -60,7 +59,7 @@ public final class V4L2Device {
             among: nodePaths(in: directory), open: { (path) throws(LinuxError) in try open(path: path) },
             matches: { ($0.capabilities.driver == driver) && (card == nil || $0.capabilities.card == card) && matching($0.capabilities) },
             describe: \.capabilities.driver,
-            wanted: wanted, none: "no video node", directory: directory, operation: "VIDIOC_QUERYCAP",
+            wanted: wanted, none: "no video node", directory: directory, operation: .vidiocQueryCap,
             remedy: "the kernel needs the driver built in or loaded (e.g. CONFIG_VIDEO_VIVID=y or 'modprobe \(driver)')"
         )
     }
@@ -79,7 +78,7 @@ public final class V4L2Device {
     }
 
     /// An error from `ioctl` on this node, with the remedy V4L2 errnos call for.
-    func error(_ errno: Errno, _ ioctl: String, _ message: String) -> LinuxError {
+    func error(_ errno: Errno, _ ioctl: KernelCall, _ message: String) -> LinuxError {
         var error = LinuxError.from(errno, node: path, operation: ioctl, message: message)
         if errno == .resourceBusy {
             error.remedy = "another open file owns this queue's buffers or is streaming; stop it, or release its buffers (VIDIOC_REQBUFS with count 0)"

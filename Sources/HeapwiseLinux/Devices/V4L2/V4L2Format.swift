@@ -92,24 +92,24 @@ extension V4L2Device {
     /// to, and the `bytesperline` and `sizeimage` it demands for it.
     /// The corresponding ioctl is `VIDIOC_TRY_FMT`.
     public func tryFormat(_ format: V4L2Format) throws(LinuxError) -> V4L2Format {
-        try exchange(format, request: hw_VIDIOC_TRY_FMT, "VIDIOC_TRY_FMT")
+        try exchange(format, .vidiocTryFormat)
     }
 
     /// Sets the queue's format; returns what the driver actually set, which can differ from
     /// what was asked (drivers adjust rather than refuse). Fails with EBUSY while buffers
     /// are allocated. The corresponding ioctl is `VIDIOC_S_FMT`.
     public func setFormat(_ format: V4L2Format) throws(LinuxError) -> V4L2Format {
-        try exchange(format, request: hw_VIDIOC_S_FMT, "VIDIOC_S_FMT")
+        try exchange(format, .vidiocSetFormat)
     }
 
     /// The queue's current format. The corresponding ioctl is `VIDIOC_G_FMT`.
     public func currentFormat(_ type: V4L2BufferType) throws(LinuxError) -> V4L2Format {
-        try exchange(V4L2Format(type: type, width: 0, height: 0, pixelFormat: FourCC(rawValue: 0)), request: hw_VIDIOC_G_FMT, "VIDIOC_G_FMT")
+        try exchange(V4L2Format(type: type, width: 0, height: 0, pixelFormat: FourCC(rawValue: 0)), .vidiocGetFormat)
     }
 
-    private func exchange(_ format: V4L2Format, request: UInt, _ ioctl: String) throws(LinuxError) -> V4L2Format {
+    private func exchange(_ format: V4L2Format, _ ioctl: KernelCall) throws(LinuxError) -> V4L2Format {
         var pix = format.raw
-        if case let .failure(errno) = Syscalls.retryingInterrupts(true, { Syscalls.v4l2Format(fd, request: request, &pix) }) {
+        if case let .failure(errno) = Syscalls.retryingInterrupts(true, { Syscalls.v4l2Format(fd, ioctl, &pix) }) {
             throw error(errno, ioctl, "\(ioctl) \(format.width)x\(format.height) '\(format.pixelFormat)' on \(format.type) of \(path) failed")
         }
         return V4L2Format(pix, type: format.type)

@@ -85,7 +85,7 @@ extension V4L2Device {
             case .failure(.invalidArgument):
                 return formats
             case let .failure(errno):
-                throw error(errno, "VIDIOC_ENUM_FMT", "listing the \(type) formats of \(path) failed")
+                throw error(errno, .vidiocEnumFormat, "listing the \(type) formats of \(path) failed")
             }
         }
         return formats
@@ -113,7 +113,7 @@ extension V4L2Device {
             case .failure(.inappropriateIOCTLForDevice):
                 return .unreported
             case let .failure(errno):
-                throw error(errno, "VIDIOC_ENUM_FRAMESIZES", "listing the frame sizes of '\(format)' on \(path) failed")
+                throw error(errno, .vidiocEnumFrameSizes, "listing the frame sizes of '\(format)' on \(path) failed")
             }
         }
         return .discrete(discrete)

@@ -118,6 +118,6 @@ extension V4L2Device {
     /// translates for (`iommu_group_add_device` creates the link).
     var behindIOMMU: Bool {
         let node = path.split(separator: "/").last.map(String.init) ?? path
-        return Syscalls.access("/sys/class/video4linux/\(node)/device/iommu_group", F_OK)
+        return DeviceNodes.isAccessible("/sys/class/video4linux/\(node)/device/iommu_group", F_OK)
     }
 }

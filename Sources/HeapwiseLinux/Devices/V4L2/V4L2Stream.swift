@@ -66,7 +66,7 @@ public final class V4L2Stream {
         let set = try device.setFormat(wanted)
         if set.pixelFormat != wanted.pixelFormat || set.width != wanted.width || set.height != wanted.height {
             throw LinuxError(
-                code: .invalidArgument, node: device.path, operation: "VIDIOC_S_FMT",
+                code: .invalidArgument, node: device.path, operation: .vidiocSetFormat,
                 message: "the driver set \(set.width)x\(set.height) '\(set.pixelFormat)' when asked for \(wanted.width)x\(wanted.height) '\(wanted.pixelFormat)'",
                 remedy: "plan buffers for a size and format the driver keeps (VIDIOC_TRY_FMT tells which)")
         }
@@ -79,7 +79,7 @@ public final class V4L2Stream {
         if memory == .dmabuf && granted < count {
             _ = try? device.requestBuffers(0, type: set.type, memory: memory)
             released = true
-            throw LinuxError(code: .limitExceeded, node: device.path, operation: "VIDIOC_REQBUFS",
+            throw LinuxError(code: .limitExceeded, node: device.path, operation: .vidiocRequestBuffers,
                              message: "the driver granted \(granted) DMABUF slots on \(set.type), Heapwise has \(count) buffers")
         }
     }
@@ -98,7 +98,7 @@ public final class V4L2Stream {
         buf.field = format.field
         if memory == .dmabuf {
             guard buffers.indices.contains(index) else {
-                throw LinuxError(code: .invalidArgument, node: device.path, operation: "VIDIOC_QBUF",
+                throw LinuxError(code: .invalidArgument, node: device.path, operation: .vidiocQueueBuffer,
                                  message: "no buffer \(index): the stream imports \(buffers.count)")
             }
             let planes = buffers[index]
@@ -115,7 +115,7 @@ public final class V4L2Stream {
         } else {
             buf.num_planes = UInt32(format.planes.count)
         }
-        if case let .failure(errno) = Syscalls.retryingInterrupts(true, { Syscalls.v4l2Buffer(fd, request: hw_VIDIOC_QBUF, &buf) }) {
+        if case let .failure(errno) = Syscalls.retryingInterrupts(true, { Syscalls.v4l2Buffer(fd, .vidiocQueueBuffer, &buf) }) {
             throw queueError(errno, index: index)
         }
     }
@@ -128,8 +128,8 @@ public final class V4L2Stream {
     /// The corresponding ioctl is `VIDIOC_STREAMON`. Capture drivers may need a minimum
     /// number of queued buffers first (`min_buffers_needed`).
     public func start() throws(LinuxError) {
-        if case let .failure(errno) = Syscalls.v4l2Stream(fd, request: hw_VIDIOC_STREAMON, type: type.rawValue) {
-            var error = device.error(errno, "VIDIOC_STREAMON", "starting \(type) on \(device.path) failed")
+        if case let .failure(errno) = Syscalls.v4l2Stream(fd, on: true, type: type.rawValue) {
+            var error = device.error(errno, .vidiocStreamOn, "starting \(type) on \(device.path) failed")
             if errno == .brokenPipe {
                 error.remedy = "the media pipeline feeding this node is not configured (media-ctl links and formats)"
             }
@@ -148,23 +148,23 @@ public final class V4L2Stream {
         }
         switch waited {
         case let .success(revents) where revents == 0:
-            throw LinuxError(code: .failed, errno: .timedOut, node: device.path, operation: "poll",
+            throw LinuxError(code: .failed, errno: .timedOut, node: device.path, operation: .poll,
                              message: "no \(type) buffer finished within \(timeoutMilliseconds) ms",
                              remedy: isStreaming ? "the device is not producing frames (is its source connected?)" : "call start() (VIDIOC_STREAMON) first")
         case let .success(revents) where revents & Int16(POLLERR) != 0:
-            throw LinuxError(code: .failed, node: device.path, operation: "poll",
+            throw LinuxError(code: .failed, node: device.path, operation: .poll,
                              message: "\(type) reports POLLERR: the queue is not streaming or has no buffer queued")
         case .success:
             break
         case let .failure(errno):
-            throw LinuxError.from(errno, node: device.path, operation: "poll", message: "waiting for a \(type) buffer failed")
+            throw LinuxError.from(errno, node: device.path, operation: .poll, message: "waiting for a \(type) buffer failed")
         }
         var buf = hw_v4l2_buf()
         buf.type = type.rawValue
         buf.memory = memory.rawValue
         buf.num_planes = type.isMultiPlanar ? UInt32(HW_V4L2_MAX_PLANES) : 1
-        if case let .failure(errno) = Syscalls.retryingInterrupts(true, { Syscalls.v4l2Buffer(fd, request: hw_VIDIOC_DQBUF, &buf) }) {
-            throw device.error(errno, "VIDIOC_DQBUF", "taking back a \(type) buffer from \(device.path) failed")
+        if case let .failure(errno) = Syscalls.retryingInterrupts(true, { Syscalls.v4l2Buffer(fd, .vidiocDequeueBuffer, &buf) }) {
+            throw device.error(errno, .vidiocDequeueBuffer, "taking back a \(type) buffer from \(device.path) failed")
         }
         let planes = withUnsafeBytes(of: buf.planes) { raw in
             raw.bindMemory(to: hw_v4l2_plane.self).prefix(Int(buf.num_planes)).map {
@@ -180,8 +180,8 @@ public final class V4L2Stream {
     public func stop() throws(LinuxError) {
         guard isStreaming else { return }
         isStreaming = false
-        if case let .failure(errno) = Syscalls.v4l2Stream(fd, request: hw_VIDIOC_STREAMOFF, type: type.rawValue) {
-            throw device.error(errno, "VIDIOC_STREAMOFF", "stopping \(type) on \(device.path) failed")
+        if case let .failure(errno) = Syscalls.v4l2Stream(fd, on: false, type: type.rawValue) {
+            throw device.error(errno, .vidiocStreamOff, "stopping \(type) on \(device.path) failed")
         }
     }
 

@@ -5,7 +5,7 @@ extension V4L2Stream {
     /// does not say whether the size, the plane count or the fd was wrong, so the error
     /// puts what Heapwise passed next to what the driver's format demands.
     func queueError(_ errno: Errno, index: Int) -> LinuxError {
-        var error = device.error(errno, "VIDIOC_QBUF", "\(device.path) refused \(type) buffer \(index)")
+        var error = device.error(errno, .vidiocQueueBuffer, "\(device.path) refused \(type) buffer \(index)")
         let demanded = format.planes.map(\.sizeImage)
         let needs = "the driver's format \(format.width)x\(format.height) '\(format.pixelFormat)' has "
             + "\(demanded.count) memory plane\(demanded.count == 1 ? "" : "s") needing sizeimage \(demanded.map(String.init).joined(separator: " + "))"

@@ -40,7 +40,7 @@ extension DMABufHandle where Self: ~Copyable {
         switch Syscalls.mmap(fd, length: size, protection: access.protection) {
         case let .success(mapped): address = mapped
         case let .failure(errno):
-            throw LinuxError.from(errno, node: origin, operation: "mmap", message: "mapping the \(size)-byte buffer for the CPU failed")
+            throw LinuxError.from(errno, node: origin, operation: .mmap, message: "mapping the \(size)-byte buffer for the CPU failed")
         }
         defer { _ = Syscalls.munmap(address, length: size) }
 
@@ -68,7 +68,7 @@ extension DMABufHandle where Self: ~Copyable {
         }
         if case let .failure(errno) = result {
             let phase = flags & hw_DMA_BUF_SYNC_END != 0 ? "END" : "START"
-            throw .from(errno, node: origin, operation: "DMA_BUF_IOCTL_SYNC", message: "cache synchronisation (\(phase)) failed")
+            throw .from(errno, node: origin, operation: .dmaBufSync, message: "cache synchronisation (\(phase)) failed")
         }
     }
 }

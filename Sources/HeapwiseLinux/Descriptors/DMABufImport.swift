@@ -1,6 +1,3 @@
-import Glibc
-import SystemPackage
-
 extension DMABuf {
     /// Takes a dma-buf that came from elsewhere (another process over a socket, a driver's
     /// `VIDIOC_EXPBUF` or `PRIME_HANDLE_TO_FD`): the descriptor is duplicated, so the caller
@@ -10,25 +7,23 @@ extension DMABuf {
     /// `.invalidDescriptor` rather than trapping.
     public convenience init(importing fd: Int32, origin: String = "imported dma-buf") throws(LinuxError) {
         guard fd >= 0 else {
-            throw LinuxError(code: .invalidDescriptor, operation: "import", message: "\(fd) is not a file descriptor")
+            throw LinuxError(code: .invalidDescriptor, operation: .importBuffer, message: "\(fd) is not a file descriptor")
         }
-        let copy: Int32
+        let copy: Descriptor
         switch Syscalls.duplicate(fd) {
-        case let .success(duplicated): copy = duplicated
+        case let .success(duplicated): copy = Descriptor(adopting: duplicated)
         case let .failure(errno):
-            throw LinuxError.from(errno, node: origin, operation: "F_DUPFD_CLOEXEC", message: "cannot import fd \(fd)")
+            throw LinuxError.from(errno, node: origin, operation: .duplicate, message: "cannot import fd \(fd)")
         }
         let size: Int
-        switch Syscalls.fstat(copy) {
+        switch Syscalls.fstat(copy.rawValue) {
         case let .success(info): size = Int(info.st_size)
         case let .failure(errno):
-            _ = Syscalls.close(copy)
-            throw LinuxError.from(errno, node: origin, operation: "fstat", message: "cannot import fd \(fd)")
+            throw LinuxError.from(errno, node: origin, operation: .fstat, message: "cannot import fd \(fd)")
         }
-        guard ProcFiles.read("/proc/self/fdinfo/\(copy)").map({ DMABufInfo(fdinfo: $0).exporter != nil }) == true else {
-            _ = Syscalls.close(copy)
+        guard ProcFiles.read("/proc/self/fdinfo/\(copy.rawValue)").map({ DMABufInfo(fdinfo: $0).exporter != nil }) == true else {
             throw LinuxError(
-                code: .invalidArgument, node: origin, operation: "import",
+                code: .invalidArgument, node: origin, operation: .importBuffer,
                 message: "fd \(fd) is not a dma-buf (its /proc/self/fdinfo names no exporter)",
                 remedy: "pass a descriptor from a dma-buf heap, udmabuf, PRIME export or VIDIOC_EXPBUF"
             )

@@ -8,43 +8,40 @@
 /// list), share it: `DMABuf(buffer)` moves the descriptor into a reference-counted handle.
 /// (libcamera makes the same split with `UniqueFD` and `SharedFD`.)
 public struct UniqueDMABuf: ~Copyable, Sendable, DMABufHandle {
-    /// -1 only inside a `DMABuf` after its `close()`.
-    public private(set) var fd: Int32
+    /// Closed (-1) only inside a `DMABuf` after its `close()`.
+    var descriptor: Descriptor
     public let size: Int
     public let isDMABuf: Bool
     /// Inline text, not a `String`, so the value holds no reference (see `DMABufOrigin`).
     let source: DMABufOrigin
     public var origin: String { source.description }
 
-    init(adopting fd: Int32, size: Int, origin: DMABufOrigin, isDMABuf: Bool = true) {
-        self.fd = fd
+    init(adopting descriptor: consuming Descriptor, size: Int, origin: DMABufOrigin, isDMABuf: Bool = true) {
+        self.descriptor = descriptor
         self.size = size
         self.source = origin
         self.isDMABuf = isDMABuf
     }
 
-    deinit {
-        // Errors from close(2) are not actionable (the descriptor is gone either way).
-        if fd >= 0 { _ = Syscalls.close(fd) }
+    /// Lends the descriptor to `body` (a driver call, another library), which must neither
+    /// close nor keep it.
+    public func withUnsafeDescriptor<R, E: Error>(_ body: (Int32) throws(E) -> R) throws(E) -> R {
+        try descriptor.withUnsafeDescriptor(body)
     }
 
     /// Closes the descriptor now. The buffer is consumed: the compiler rejects any later use.
     public consuming func close() {
-        // Consuming `self` ends its lifetime here, and `deinit` closes the descriptor.
+        // Consuming `self` ends its lifetime here, and the descriptor's `deinit` closes it.
     }
 
     /// Closes the descriptor before the value goes away, for `DMABuf.close()`, which cannot
     /// consume the value it shares; later calls do nothing.
     mutating func closeEarly() {
-        guard fd >= 0 else { return }
-        _ = Syscalls.close(fd)
-        fd = -1
+        descriptor.closeEarly()
     }
 
     /// Gives up ownership: returns the descriptor, which the caller must close.
     public consuming func releaseDescriptor() -> Int32 {
-        let descriptor = fd
-        discard self  // ends the value without running `deinit`
-        return descriptor
+        descriptor.take()
     }
 }

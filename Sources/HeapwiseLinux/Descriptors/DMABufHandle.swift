@@ -9,8 +9,6 @@ import Glibc
 /// costs no object of its own; a buffer handed to several devices (a V4L2 queue, a DRM
 /// framebuffer) is shared, and closed when its last user lets go.
 public protocol DMABufHandle: ~Copyable {
-    /// The dma-buf's file descriptor, for passing to a driver; owned by the handle.
-    var fd: Int32 { get }
     /// The size the exporter gave it, in bytes (page-aligned).
     var size: Int { get }
     /// Where it came from, for messages: `/dev/dma_heap/system`, `/dev/udmabuf`, `memfd`.
@@ -18,6 +16,9 @@ public protocol DMABufHandle: ~Copyable {
     /// False for the memfd fallback: a plain shared-memory fd that no device can import and
     /// on which the dma-buf ioctls fail.
     var isDMABuf: Bool { get }
+    /// Lends the dma-buf's descriptor to `body`, for passing to a driver or another library;
+    /// the handle keeps ownership, so `body` must neither close nor keep it.
+    func withUnsafeDescriptor<R, E: Error>(_ body: (Int32) throws(E) -> R) throws(E) -> R
 }
 
 extension DMABufHandle where Self: ~Copyable {
@@ -26,7 +27,7 @@ extension DMABufHandle where Self: ~Copyable {
     public func inode() throws(LinuxError) -> UInt64 {
         switch Syscalls.fstat(checkedFD()) {
         case let .success(info): return UInt64(info.st_ino)
-        case let .failure(errno): throw .from(errno, node: origin, operation: "fstat")
+        case let .failure(errno): throw .from(errno, node: origin, operation: .fstat)
         }
     }
 
@@ -35,11 +36,11 @@ extension DMABufHandle where Self: ~Copyable {
     public func setName(_ name: String) throws(LinuxError) {
         let limit = Int(hw_DMA_BUF_NAME_LEN) - 1
         guard name.utf8.count <= limit else {
-            throw LinuxError(code: .invalidArgument, node: origin, operation: "DMA_BUF_SET_NAME",
+            throw LinuxError(code: .invalidArgument, node: origin, operation: .dmaBufSetName,
                              message: "dma-buf name '\(name)' is \(name.utf8.count) bytes; the kernel keeps at most \(limit)")
         }
         if case let .failure(errno) = Syscalls.dmaBufSetName(checkedFD(), name) {
-            throw .from(errno, node: origin, operation: "DMA_BUF_SET_NAME", message: "naming the dma-buf failed")
+            throw .from(errno, node: origin, operation: .dmaBufSetName, message: "naming the dma-buf failed")
         }
     }
 
@@ -47,7 +48,7 @@ extension DMABufHandle where Self: ~Copyable {
     public func info() throws(LinuxError) -> DMABufInfo {
         let path = "/proc/self/fdinfo/\(checkedFD())"
         guard let text = ProcFiles.read(path) else {
-            throw LinuxError(code: .failed, node: path, operation: "read", message: "cannot read the dma-buf's fdinfo")
+            throw LinuxError(code: .failed, node: path, operation: .read, message: "cannot read the dma-buf's fdinfo")
         }
         return DMABufInfo(fdinfo: text)
     }
@@ -57,9 +58,9 @@ extension DMABufHandle where Self: ~Copyable {
     /// The corresponding ioctl is `DMA_BUF_IOCTL_EXPORT_SYNC_FILE` (Linux 6.0+).
     public func exportSyncFile(for access: CPUAccess) throws(LinuxError) -> SyncFile {
         switch Syscalls.dmaBufExportSyncFile(checkedFD(), flags: UInt32(access.syncFlags)) {
-        case let .success(syncFD): return SyncFile(adopting: syncFD)
+        case let .success(syncFD): return SyncFile(Descriptor(adopting: syncFD))
         case let .failure(errno):
-            throw .from(errno, node: origin, operation: "DMA_BUF_IOCTL_EXPORT_SYNC_FILE", message: "exporting a sync_file failed")
+            throw .from(errno, node: origin, operation: .dmaBufExportSyncFile, message: "exporting a sync_file failed")
         }
     }
 
@@ -67,9 +68,12 @@ extension DMABufHandle where Self: ~Copyable {
     /// The corresponding ioctl is `DMA_BUF_IOCTL_IMPORT_SYNC_FILE` (Linux 6.0+).
     public func importSyncFile(_ syncFile: SyncFile, for access: CPUAccess) throws(LinuxError) {
         if case let .failure(errno) = Syscalls.dmaBufImportSyncFile(checkedFD(), flags: UInt32(access.syncFlags), syncFD: syncFile.fd) {
-            throw .from(errno, node: origin, operation: "DMA_BUF_IOCTL_IMPORT_SYNC_FILE", message: "importing a sync_file failed")
+            throw .from(errno, node: origin, operation: .dmaBufImportSyncFile, message: "importing a sync_file failed")
         }
     }
+
+    /// The raw descriptor, for the syscall funnel (-1 for a closed `DMABuf`).
+    var fd: Int32 { withUnsafeDescriptor { $0 } }
 
     /// Using a closed `DMABuf` is a programmer error, not an environmental one. (A
     /// `UniqueDMABuf` cannot be used after `close()`: the compiler refuses it.)
