@@ -47,11 +47,35 @@ struct KernelHeapTests {
         #expect(throws: LinuxError.self) { try buffer.setName(String(repeating: "x", count: 32)) }
     }
 
+    /// The exported fence is a real sync_file, already signalled (nothing is pending on a
+    /// fresh buffer), and the buffer takes it back.
     @Test func syncFilesExportAndImport() throws {
         let buffer = try heap("system").allocate(byteCount: 4096)
         let fence = try buffer.exportSyncFile(for: .write)
-        #expect(fence.fd >= 0)
+        #expect(try Syscalls.readlink("/proc/self/fd/\(fence.fd)").get() == "anon_inode:sync_file")
+        #expect(try fence.wait(timeoutMilliseconds: 1000))
         try buffer.importSyncFile(fence, for: .write)
+    }
+
+    /// On a real system-heap buffer, START really runs and only END is failed: END's error is
+    /// reported, and the dma-buf is no longer mapped afterwards (its `/dmabuf:NAME` mapping
+    /// is gone from /proc/self/maps); a second access works.
+    @Test func aFailedSyncEndIsReportedAndTheMappingReleased() throws {
+        let buffer = try heap("system").allocateUnique(byteCount: 8192)
+        try buffer.setName("hw-lab-sync-end")
+        let mapped = { (ProcFiles.read("/proc/self/maps") ?? "").contains("hw-lab-sync-end") }
+        var mappedInside = false
+        let (error, script) = Mocking.with(rules: [.fail(.dmaBufSync, with: .noMemory, when: FunnelMockingTests.isEnd)]) { () -> LinuxError? in
+            do { try buffer.withCPUAccess(.write) { bytes in mappedInside = mapped(); bytes[0] = 7 }; return nil }
+            catch { return error as? LinuxError }
+        }
+        #expect(mappedInside)
+        #expect(error?.operation == .dmaBufSync && error?.errno == .noMemory)
+        #expect(error?.message == "cache synchronisation (END) failed")
+        #expect(script.unused == 0)
+        #expect(script.records.first { $0.call == .dmaBufSync }?.mocked == nil, "START reached the kernel")
+        #expect(!mapped())
+        #expect(try buffer.withCPUAccess(.read) { $0[0] } == 7)
     }
 
     @Test func cmaHeapIsReportedContiguousWithItsSize() throws {
