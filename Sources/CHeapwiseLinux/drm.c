@@ -199,25 +199,6 @@ _Static_assert(offsetof(struct hw_drm_mode_info, vrefresh) == offsetof(struct dr
 _Static_assert(offsetof(struct hw_drm_mode_info, type) == offsetof(struct drm_mode_modeinfo, type), "type");
 _Static_assert(offsetof(struct hw_drm_mode_info, name) == offsetof(struct drm_mode_modeinfo, name), "name");
 
-const unsigned long hw_DRM_IOCTL_VERSION = DRM_IOCTL_VERSION;
-const unsigned long hw_DRM_IOCTL_GET_CAP = DRM_IOCTL_GET_CAP;
-const unsigned long hw_DRM_IOCTL_SET_CLIENT_CAP = DRM_IOCTL_SET_CLIENT_CAP;
-const unsigned long hw_DRM_IOCTL_GEM_CLOSE = DRM_IOCTL_GEM_CLOSE;
-const unsigned long hw_DRM_IOCTL_PRIME_HANDLE_TO_FD = DRM_IOCTL_PRIME_HANDLE_TO_FD;
-const unsigned long hw_DRM_IOCTL_PRIME_FD_TO_HANDLE = DRM_IOCTL_PRIME_FD_TO_HANDLE;
-const unsigned long hw_DRM_IOCTL_MODE_GETRESOURCES = DRM_IOCTL_MODE_GETRESOURCES;
-const unsigned long hw_DRM_IOCTL_MODE_GETENCODER = DRM_IOCTL_MODE_GETENCODER;
-const unsigned long hw_DRM_IOCTL_MODE_GETCONNECTOR = DRM_IOCTL_MODE_GETCONNECTOR;
-const unsigned long hw_DRM_IOCTL_MODE_GETPROPERTY = DRM_IOCTL_MODE_GETPROPERTY;
-const unsigned long hw_DRM_IOCTL_MODE_GETPROPBLOB = DRM_IOCTL_MODE_GETPROPBLOB;
-const unsigned long hw_DRM_IOCTL_MODE_RMFB = DRM_IOCTL_MODE_RMFB;
-const unsigned long hw_DRM_IOCTL_MODE_GETPLANERESOURCES = DRM_IOCTL_MODE_GETPLANERESOURCES;
-const unsigned long hw_DRM_IOCTL_MODE_GETPLANE = DRM_IOCTL_MODE_GETPLANE;
-const unsigned long hw_DRM_IOCTL_MODE_ADDFB2 = DRM_IOCTL_MODE_ADDFB2;
-const unsigned long hw_DRM_IOCTL_MODE_OBJ_GETPROPERTIES = DRM_IOCTL_MODE_OBJ_GETPROPERTIES;
-const unsigned long hw_DRM_IOCTL_MODE_ATOMIC = DRM_IOCTL_MODE_ATOMIC;
-const unsigned long hw_DRM_IOCTL_MODE_CREATEPROPBLOB = DRM_IOCTL_MODE_CREATEPROPBLOB;
-const unsigned long hw_DRM_IOCTL_MODE_DESTROYPROPBLOB = DRM_IOCTL_MODE_DESTROYPROPBLOB;
 
 const uint64_t hw_DRM_CAP_DUMB_BUFFER = DRM_CAP_DUMB_BUFFER;
 const uint64_t hw_DRM_CAP_PRIME = DRM_CAP_PRIME;
@@ -234,10 +215,7 @@ const uint32_t hw_DRM_PRIME_EXPORT_FLAGS = DRM_CLOEXEC | DRM_RDWR;
 const uint32_t hw_DRM_MODE_OBJECT_CRTC = DRM_MODE_OBJECT_CRTC;
 const uint32_t hw_DRM_MODE_OBJECT_CONNECTOR = DRM_MODE_OBJECT_CONNECTOR;
 const uint32_t hw_DRM_MODE_OBJECT_PLANE = DRM_MODE_OBJECT_PLANE;
-const uint32_t hw_DRM_MODE_PROP_RANGE = DRM_MODE_PROP_RANGE;
-const uint32_t hw_DRM_MODE_PROP_ENUM = DRM_MODE_PROP_ENUM;
 const uint32_t hw_DRM_MODE_PROP_BLOB = DRM_MODE_PROP_BLOB;
-const uint32_t hw_DRM_MODE_PROP_BITMASK = DRM_MODE_PROP_BITMASK;
 const uint32_t hw_DRM_MODE_PROP_IMMUTABLE = DRM_MODE_PROP_IMMUTABLE;
 const uint32_t hw_DRM_MODE_TYPE_PREFERRED = DRM_MODE_TYPE_PREFERRED;
 /* connector_status_connected of enum drm_connector_status (include/drm/drm_connector.h): the

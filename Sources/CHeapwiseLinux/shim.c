@@ -66,12 +66,6 @@ _Static_assert(sizeof(struct dma_buf_export_sync_file) == 8, "dma_buf_export_syn
 _Static_assert(sizeof(struct dma_buf_import_sync_file) == 8, "dma_buf_import_sync_file is 8 bytes");
 _Static_assert(sizeof(struct udmabuf_create) == 24, "udmabuf_create is 24 bytes in the uapi");
 
-const unsigned long hw_DMA_HEAP_IOCTL_ALLOC = DMA_HEAP_IOCTL_ALLOC;
-const unsigned long hw_DMA_BUF_IOCTL_SYNC = DMA_BUF_IOCTL_SYNC;
-const unsigned long hw_DMA_BUF_SET_NAME = DMA_BUF_SET_NAME;
-const unsigned long hw_DMA_BUF_IOCTL_EXPORT_SYNC_FILE = DMA_BUF_IOCTL_EXPORT_SYNC_FILE;
-const unsigned long hw_DMA_BUF_IOCTL_IMPORT_SYNC_FILE = DMA_BUF_IOCTL_IMPORT_SYNC_FILE;
-const unsigned long hw_UDMABUF_CREATE = UDMABUF_CREATE;
 const uint32_t hw_UDMABUF_FLAGS_CLOEXEC = UDMABUF_FLAGS_CLOEXEC;
 
 const uint64_t hw_DMA_BUF_SYNC_READ = DMA_BUF_SYNC_READ;
@@ -86,9 +80,7 @@ const int hw_MFD_ALLOW_SEALING = MFD_ALLOW_SEALING;
 const int hw_F_ADD_SEALS = F_ADD_SEALS;
 const int hw_F_GET_SEALS = F_GET_SEALS;
 const int hw_F_SEAL_SHRINK = F_SEAL_SHRINK;
-const int hw_F_SEAL_GROW = F_SEAL_GROW;
 const int hw_F_SEAL_WRITE = F_SEAL_WRITE;
-const int hw_F_SEAL_SEAL = F_SEAL_SEAL;
 
 int hw_dma_heap_alloc(int heap_fd, uint64_t len, uint32_t fd_flags, uint64_t heap_flags, int *out_fd) {
     struct dma_heap_allocation_data data = { .len = len, .fd = 0, .fd_flags = fd_flags, .heap_flags = heap_flags };

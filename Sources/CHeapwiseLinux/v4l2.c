@@ -28,17 +28,12 @@ _Static_assert(sizeof(struct v4l2_buffer) == 88, "v4l2_buffer is 88 bytes on 64-
 _Static_assert(sizeof(struct v4l2_plane) == 64, "v4l2_plane is 64 bytes on 64-bit ABIs");
 #endif
 
-const unsigned long hw_VIDIOC_QUERYCAP = VIDIOC_QUERYCAP;
-const unsigned long hw_VIDIOC_ENUM_FMT = VIDIOC_ENUM_FMT;
-const unsigned long hw_VIDIOC_ENUM_FRAMESIZES = VIDIOC_ENUM_FRAMESIZES;
 const unsigned long hw_VIDIOC_G_FMT = VIDIOC_G_FMT;
 const unsigned long hw_VIDIOC_S_FMT = VIDIOC_S_FMT;
 const unsigned long hw_VIDIOC_TRY_FMT = VIDIOC_TRY_FMT;
-const unsigned long hw_VIDIOC_REQBUFS = VIDIOC_REQBUFS;
 const unsigned long hw_VIDIOC_QUERYBUF = VIDIOC_QUERYBUF;
 const unsigned long hw_VIDIOC_QBUF = VIDIOC_QBUF;
 const unsigned long hw_VIDIOC_DQBUF = VIDIOC_DQBUF;
-const unsigned long hw_VIDIOC_EXPBUF = VIDIOC_EXPBUF;
 const unsigned long hw_VIDIOC_STREAMON = VIDIOC_STREAMON;
 const unsigned long hw_VIDIOC_STREAMOFF = VIDIOC_STREAMOFF;
 
@@ -58,7 +53,6 @@ const uint32_t hw_V4L2_CAP_VIDEO_OUTPUT_MPLANE = V4L2_CAP_VIDEO_OUTPUT_MPLANE;
 const uint32_t hw_V4L2_CAP_VIDEO_M2M = V4L2_CAP_VIDEO_M2M;
 const uint32_t hw_V4L2_CAP_VIDEO_M2M_MPLANE = V4L2_CAP_VIDEO_M2M_MPLANE;
 const uint32_t hw_V4L2_CAP_STREAMING = V4L2_CAP_STREAMING;
-const uint32_t hw_V4L2_CAP_READWRITE = V4L2_CAP_READWRITE;
 const uint32_t hw_V4L2_CAP_DEVICE_CAPS = V4L2_CAP_DEVICE_CAPS;
 
 const uint32_t hw_V4L2_BUF_CAP_SUPPORTS_MMAP = V4L2_BUF_CAP_SUPPORTS_MMAP;
@@ -68,13 +62,9 @@ const uint32_t hw_V4L2_BUF_CAP_SUPPORTS_ORPHANED_BUFS = V4L2_BUF_CAP_SUPPORTS_OR
 
 const uint32_t hw_V4L2_FRMSIZE_TYPE_DISCRETE = V4L2_FRMSIZE_TYPE_DISCRETE;
 const uint32_t hw_V4L2_FRMSIZE_TYPE_CONTINUOUS = V4L2_FRMSIZE_TYPE_CONTINUOUS;
-const uint32_t hw_V4L2_FRMSIZE_TYPE_STEPWISE = V4L2_FRMSIZE_TYPE_STEPWISE;
 
 const uint32_t hw_V4L2_FMT_FLAG_COMPRESSED = V4L2_FMT_FLAG_COMPRESSED;
-const uint32_t hw_V4L2_FMT_FLAG_EMULATED = V4L2_FMT_FLAG_EMULATED;
 const uint32_t hw_V4L2_BUF_FLAG_ERROR = V4L2_BUF_FLAG_ERROR;
-const uint32_t hw_V4L2_BUF_FLAG_LAST = V4L2_BUF_FLAG_LAST;
-const uint32_t hw_V4L2_FIELD_ANY = V4L2_FIELD_ANY;
 const uint32_t hw_V4L2_FIELD_NONE = V4L2_FIELD_NONE;
 
 /* Copies a fixed-size uapi string (not always NUL-terminated) into a terminated one. */

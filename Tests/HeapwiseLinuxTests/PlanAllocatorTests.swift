@@ -70,3 +70,23 @@ import HeapwiseCore
         }
     }
 }
+
+/// Buffer names fit the kernel's 31 bytes, stay valid UTF-8, and stay distinct.
+@Suite struct BufferNameTests {
+    @Test func shortNamesAreKeptWhole() {
+        #expect(BufferName.make("camera", image: 2, buffer: 1) == "camera-2.1")
+    }
+
+    @Test func longNamesLoseTheirBaseNotTheirNumbers() {
+        let base = String(repeating: "é", count: 20)  // 40 bytes, 2 per character
+        let names = (0..<3).flatMap { image in (0..<2).map { BufferName.make(base, image: image, buffer: $0) } }
+        #expect(Set(names).count == names.count, "every buffer keeps a distinct name")
+        for name in names {
+            #expect(name.utf8.count <= BufferName.limit)
+            #expect(!name.contains("\u{FFFD}"), "no character was split")
+            #expect(name.hasPrefix(String(repeating: "é", count: 13)))
+        }
+        #expect(names.last == String(repeating: "é", count: 13) + "-2.1")
+        #expect(BufferName.limit == 31)
+    }
+}

@@ -2,8 +2,10 @@
  * CHeapwiseLinux: the smallest C surface Swift needs to talk to the dma-buf uapi.
  *
  * Swift cannot call variadic ioctl(2) directly, and it cannot import the _IOW/_IOWR macros
- * that build ioctl numbers, so each ioctl Heapwise uses is a plain function here and each
- * request number is an exported constant. Every symbol is prefixed hw_.
+ * that build ioctl numbers, so each ioctl Heapwise uses is a plain function here, which uses
+ * the kernel's request number itself. A request number is exported only where one Swift
+ * function serves several requests (V4L2's VIDIOC_G_FMT/S_FMT/TRY_FMT). Every symbol is
+ * prefixed hw_.
  */
 #ifndef CHEAPWISE_LINUX_H
 #define CHEAPWISE_LINUX_H
@@ -12,13 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* ---- ioctl request numbers (computed by the kernel's own macros in shim.c) ---- */
-extern const unsigned long hw_DMA_HEAP_IOCTL_ALLOC;
-extern const unsigned long hw_DMA_BUF_IOCTL_SYNC;
-extern const unsigned long hw_DMA_BUF_SET_NAME;
-extern const unsigned long hw_DMA_BUF_IOCTL_EXPORT_SYNC_FILE;
-extern const unsigned long hw_DMA_BUF_IOCTL_IMPORT_SYNC_FILE;
-extern const unsigned long hw_UDMABUF_CREATE;
+/* ---- udmabuf_create.flags (linux/udmabuf.h) ---- */
 extern const uint32_t hw_UDMABUF_FLAGS_CLOEXEC;
 
 /* ---- flag values from linux/dma-buf.h ---- */
@@ -36,9 +32,7 @@ extern const int hw_MFD_ALLOW_SEALING;
 extern const int hw_F_ADD_SEALS;
 extern const int hw_F_GET_SEALS;
 extern const int hw_F_SEAL_SHRINK;
-extern const int hw_F_SEAL_GROW;
 extern const int hw_F_SEAL_WRITE;
-extern const int hw_F_SEAL_SEAL;
 
 /*
  * Each wrapper returns what the syscall returns (-1 with errno set on failure), so the Swift

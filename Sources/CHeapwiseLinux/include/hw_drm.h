@@ -19,27 +19,6 @@
 #include <stdint.h>
 #include <stddef.h>
 
-/* ---- request numbers (DRM_IOCTL_*, computed by the kernel's macros in drm.c) ---- */
-extern const unsigned long hw_DRM_IOCTL_VERSION;
-extern const unsigned long hw_DRM_IOCTL_GET_CAP;
-extern const unsigned long hw_DRM_IOCTL_SET_CLIENT_CAP;
-extern const unsigned long hw_DRM_IOCTL_GEM_CLOSE;
-extern const unsigned long hw_DRM_IOCTL_PRIME_HANDLE_TO_FD;
-extern const unsigned long hw_DRM_IOCTL_PRIME_FD_TO_HANDLE;
-extern const unsigned long hw_DRM_IOCTL_MODE_GETRESOURCES;
-extern const unsigned long hw_DRM_IOCTL_MODE_GETENCODER;
-extern const unsigned long hw_DRM_IOCTL_MODE_GETCONNECTOR;
-extern const unsigned long hw_DRM_IOCTL_MODE_GETPROPERTY;
-extern const unsigned long hw_DRM_IOCTL_MODE_GETPROPBLOB;
-extern const unsigned long hw_DRM_IOCTL_MODE_RMFB;
-extern const unsigned long hw_DRM_IOCTL_MODE_GETPLANERESOURCES;
-extern const unsigned long hw_DRM_IOCTL_MODE_GETPLANE;
-extern const unsigned long hw_DRM_IOCTL_MODE_ADDFB2;
-extern const unsigned long hw_DRM_IOCTL_MODE_OBJ_GETPROPERTIES;
-extern const unsigned long hw_DRM_IOCTL_MODE_ATOMIC;
-extern const unsigned long hw_DRM_IOCTL_MODE_CREATEPROPBLOB;
-extern const unsigned long hw_DRM_IOCTL_MODE_DESTROYPROPBLOB;
-
 /* ---- capabilities (drm.h) ---- */
 extern const uint64_t hw_DRM_CAP_DUMB_BUFFER;
 extern const uint64_t hw_DRM_CAP_PRIME;
@@ -58,10 +37,7 @@ extern const uint32_t hw_DRM_PRIME_EXPORT_FLAGS;
 extern const uint32_t hw_DRM_MODE_OBJECT_CRTC;
 extern const uint32_t hw_DRM_MODE_OBJECT_CONNECTOR;
 extern const uint32_t hw_DRM_MODE_OBJECT_PLANE;
-extern const uint32_t hw_DRM_MODE_PROP_RANGE;
-extern const uint32_t hw_DRM_MODE_PROP_ENUM;
 extern const uint32_t hw_DRM_MODE_PROP_BLOB;
-extern const uint32_t hw_DRM_MODE_PROP_BITMASK;
 extern const uint32_t hw_DRM_MODE_PROP_IMMUTABLE;
 extern const uint32_t hw_DRM_MODE_TYPE_PREFERRED;
 extern const uint32_t hw_DRM_MODE_CONNECTED;

@@ -14,18 +14,13 @@
 
 #include <stdint.h>
 
-/* ---- request numbers (VIDIOC_*, computed by the uapi's own _IO* macros in v4l2.c) ---- */
-extern const unsigned long hw_VIDIOC_QUERYCAP;
-extern const unsigned long hw_VIDIOC_ENUM_FMT;
-extern const unsigned long hw_VIDIOC_ENUM_FRAMESIZES;
+/* ---- request numbers shared by one wrapper (VIDIOC_*, computed by the uapi's _IO* macros in v4l2.c) ---- */
 extern const unsigned long hw_VIDIOC_G_FMT;
 extern const unsigned long hw_VIDIOC_S_FMT;
 extern const unsigned long hw_VIDIOC_TRY_FMT;
-extern const unsigned long hw_VIDIOC_REQBUFS;
 extern const unsigned long hw_VIDIOC_QUERYBUF;
 extern const unsigned long hw_VIDIOC_QBUF;
 extern const unsigned long hw_VIDIOC_DQBUF;
-extern const unsigned long hw_VIDIOC_EXPBUF;
 extern const unsigned long hw_VIDIOC_STREAMON;
 extern const unsigned long hw_VIDIOC_STREAMOFF;
 
@@ -48,7 +43,6 @@ extern const uint32_t hw_V4L2_CAP_VIDEO_OUTPUT_MPLANE;
 extern const uint32_t hw_V4L2_CAP_VIDEO_M2M;
 extern const uint32_t hw_V4L2_CAP_VIDEO_M2M_MPLANE;
 extern const uint32_t hw_V4L2_CAP_STREAMING;
-extern const uint32_t hw_V4L2_CAP_READWRITE;
 extern const uint32_t hw_V4L2_CAP_DEVICE_CAPS;
 
 /* ---- v4l2_requestbuffers.capabilities (V4L2_BUF_CAP_*, Linux 5.0+) ---- */
@@ -60,14 +54,10 @@ extern const uint32_t hw_V4L2_BUF_CAP_SUPPORTS_ORPHANED_BUFS;
 /* ---- enum v4l2_frmsizetypes ---- */
 extern const uint32_t hw_V4L2_FRMSIZE_TYPE_DISCRETE;
 extern const uint32_t hw_V4L2_FRMSIZE_TYPE_CONTINUOUS;
-extern const uint32_t hw_V4L2_FRMSIZE_TYPE_STEPWISE;
 
 /* ---- v4l2_fmtdesc.flags, v4l2_buffer.flags, enum v4l2_field ---- */
 extern const uint32_t hw_V4L2_FMT_FLAG_COMPRESSED;
-extern const uint32_t hw_V4L2_FMT_FLAG_EMULATED;
 extern const uint32_t hw_V4L2_BUF_FLAG_ERROR;
-extern const uint32_t hw_V4L2_BUF_FLAG_LAST;
-extern const uint32_t hw_V4L2_FIELD_ANY;
 extern const uint32_t hw_V4L2_FIELD_NONE;
 
 /* VIDEO_MAX_PLANES: the most memory planes one multi-planar buffer can have. */

@@ -41,7 +41,7 @@ public struct PlanAllocator {
                     for (index, layout) in plan.layout.buffers.enumerated() {
                         let buffer = try allocator.allocate(byteCount: layout.size)
                         if let name, buffer.isDMABuf {
-                            try buffer.setName(String("\(name)-\(image).\(index)".utf8.prefix(31)) ?? name)
+                            try buffer.setName(BufferName.make(name, image: image, buffer: index))
                         }
                         buffers.append(buffer)
                     }
