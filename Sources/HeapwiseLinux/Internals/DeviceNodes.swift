@@ -1,3 +1,12 @@
+/// A kind of device found among numbered nodes (`/dev/dri/cardN`, `/dev/videoN`) and
+/// identified by what it says about itself once open.
+protocol NumberedDevice: AnyObject {
+    /// `card`, `video`: the node name before its number.
+    static var nodePrefix: String { get }
+    /// Opens one node and asks it what it is.
+    static func open(path: String) throws(LinuxError) -> Self
+}
+
 /// Finding a device among numbered nodes (`/dev/dri/cardN`, `/dev/videoN`) by what it says
 /// about itself. Numbers follow probe order and change between boots, so callers match on the
 /// driver's own answer (`DRM_IOCTL_VERSION`, `VIDIOC_QUERYCAP`), never on N.
@@ -26,20 +35,29 @@ enum DeviceNodes {
             .map(\.1)
     }
 
-    /// Opens `paths` in order and returns the first device `matches` accepts; the others are
-    /// closed as soon as they are passed over. When none matches, the error names what was
+    /// Every `Device` node under `directory` this user can open, described by `describe`, in
+    /// node order; each is closed before the next is opened. Nodes that cannot be opened
+    /// (0600 root, another driver) are left out: `first(_:in:…)` explains those.
+    static func list<Device: NumberedDevice, Entry>(
+        _ type: Device.Type, in directory: String, _ describe: (Device) -> Entry
+    ) -> [Entry] {
+        numbered(Device.nodePrefix, in: directory).compactMap { path in (try? Device.open(path: path)).map(describe) }
+    }
+
+    /// Opens the `Device` nodes of `directory` in order and returns the first one `matches`
+    /// accepts; the others are closed as soon as they are passed over. When none matches, the error names what was
     /// found, and says "permission denied" (with the node's remedy) if a node could not be
     /// opened, since the wanted device may be behind it. `none` says what an empty directory
     /// means ("no DRM card").
-    static func first<Device>(
-        among paths: [String], open: (String) throws(LinuxError) -> Device, matches: (Device) -> Bool,
-        describe: (Device) -> String, wanted: String, none: String, directory: String, operation: KernelCall, remedy: String
+    static func first<Device: NumberedDevice>(
+        _ type: Device.Type, in directory: String, matches: (Device) -> Bool,
+        describe: (Device) -> String, wanted: String, none: String, operation: KernelCall, remedy: String
     ) throws(LinuxError) -> Device {
         var seen: [String] = []
         var refused: [LinuxError] = []
-        for path in paths {
+        for path in numbered(Device.nodePrefix, in: directory) {
             do {
-                let device = try open(path)
+                let device = try Device.open(path: path)
                 if matches(device) { return device }
                 seen.append("\(path.split(separator: "/").last.map(String.init) ?? path) (\(describe(device)))")
             } catch {

@@ -27,12 +27,7 @@ extension Syscalls {
 
     /// `call` is `.vidiocGetFormat`, `.vidiocSetFormat` or `.vidiocTryFormat`.
     static func v4l2Format(_ fd: Int32, _ call: KernelCall, _ format: inout hw_v4l2_pix) -> Result<Void, Errno> {
-        let request: UInt = switch call {
-        case .vidiocGetFormat: hw_VIDIOC_G_FMT
-        case .vidiocSetFormat: hw_VIDIOC_S_FMT
-        case .vidiocTryFormat: hw_VIDIOC_TRY_FMT
-        default: preconditionFailure("\(call) is not a V4L2 format ioctl")
-        }
+        let request = v4l2Request(call)
         return ioctl(call, [Int(fd)]) { hw_v4l2_format(fd, request, &format) }
     }
 
@@ -46,12 +41,7 @@ extension Syscalls {
 
     /// `call` is `.vidiocQueryBuffer`, `.vidiocQueueBuffer` or `.vidiocDequeueBuffer`.
     static func v4l2Buffer(_ fd: Int32, _ call: KernelCall, _ buffer: inout hw_v4l2_buf) -> Result<Void, Errno> {
-        let request: UInt = switch call {
-        case .vidiocQueryBuffer: hw_VIDIOC_QUERYBUF
-        case .vidiocQueueBuffer: hw_VIDIOC_QBUF
-        case .vidiocDequeueBuffer: hw_VIDIOC_DQBUF
-        default: preconditionFailure("\(call) is not a V4L2 buffer ioctl")
-        }
+        let request = v4l2Request(call)
         return ioctl(call, [Int(fd), Int(buffer.index)]) { hw_v4l2_buffer(fd, request, &buffer) }
     }
 
@@ -64,8 +54,23 @@ extension Syscalls {
 
     /// `on` chooses `VIDIOC_STREAMON` or `VIDIOC_STREAMOFF`.
     static func v4l2Stream(_ fd: Int32, on: Bool, type: UInt32) -> Result<Void, Errno> {
-        ioctl(on ? .vidiocStreamOn : .vidiocStreamOff, [Int(fd), Int(type)]) {
-            hw_v4l2_stream(fd, on ? hw_VIDIOC_STREAMON : hw_VIDIOC_STREAMOFF, type)
+        let call: KernelCall = on ? .vidiocStreamOn : .vidiocStreamOff
+        let request = v4l2Request(call)
+        return ioctl(call, [Int(fd), Int(type)]) { hw_v4l2_stream(fd, request, type) }
+    }
+
+    /// The request number of a V4L2 ioctl that shares its C wrapper with others.
+    private static func v4l2Request(_ call: KernelCall) -> UInt {
+        switch call {
+        case .vidiocGetFormat: hw_VIDIOC_G_FMT
+        case .vidiocSetFormat: hw_VIDIOC_S_FMT
+        case .vidiocTryFormat: hw_VIDIOC_TRY_FMT
+        case .vidiocQueryBuffer: hw_VIDIOC_QUERYBUF
+        case .vidiocQueueBuffer: hw_VIDIOC_QBUF
+        case .vidiocDequeueBuffer: hw_VIDIOC_DQBUF
+        case .vidiocStreamOn: hw_VIDIOC_STREAMON
+        case .vidiocStreamOff: hw_VIDIOC_STREAMOFF
+        default: preconditionFailure("\(call) has a C wrapper of its own")
         }
     }
 }

@@ -32,7 +32,7 @@ public struct DRMNode: Hashable, Sendable {
 ///
 /// Like `DMABuf`, a device and the handles, framebuffers and blobs made from it are used
 /// from one task at a time (they are not `Sendable`): the handle counts are unsynchronised.
-public final class DRMDevice {
+public final class DRMDevice: NumberedDevice {
     public static let directory = "/dev/dri"
 
     public let path: String
@@ -69,9 +69,8 @@ public final class DRMDevice {
     /// they never hold DRM master. Throws `.notFound` naming the drivers that were found.
     public static func open(driver: String, directory: String = DRMDevice.directory) throws(LinuxError) -> DRMDevice {
         try DeviceNodes.first(
-            among: cardPaths(in: directory), open: { (path) throws(LinuxError) in try open(path: path) },
-            matches: { $0.driver == driver }, describe: \.driver,
-            wanted: "DRM device with driver '\(driver)'", none: "no DRM card", directory: directory, operation: .drmVersion,
+            DRMDevice.self, in: directory, matches: { $0.driver == driver }, describe: \.driver,
+            wanted: "DRM device with driver '\(driver)'", none: "no DRM card", operation: .drmVersion,
             remedy: "the kernel needs the driver built in or loaded (e.g. CONFIG_DRM_VKMS=y or 'modprobe \(driver)')"
         )
     }
@@ -79,15 +78,11 @@ public final class DRMDevice {
     /// Every DRM primary node this user can open, with its driver, in card order. Nodes that
     /// cannot be opened (0600 root, no driver) are left out; `open(driver:)` explains those.
     public static func list(directory: String = DRMDevice.directory) -> [DRMNode] {
-        cardPaths(in: directory).compactMap { path in
-            (try? open(path: path)).map { DRMNode(path: $0.path, version: $0.version) }
-        }
+        DeviceNodes.list(DRMDevice.self, in: directory) { DRMNode(path: $0.path, version: $0.version) }
     }
 
-    /// `cardN` entries of `directory`, by number (render nodes `renderD*` have no KMS).
-    static func cardPaths(in directory: String) -> [String] {
-        DeviceNodes.numbered("card", in: directory)
-    }
+    /// `cardN` primary nodes (render nodes `renderD*` have no KMS).
+    static let nodePrefix = "card"
 
     /// The corresponding ioctl is `DRM_IOCTL_VERSION`, called once to size the strings and
     /// once to fill them.

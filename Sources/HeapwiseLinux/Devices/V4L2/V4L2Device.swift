@@ -17,7 +17,7 @@ public struct V4L2Node: Hashable, Sendable {
 ///
 /// Buffers belong to the file that requested them: a queue set up through one `V4L2Device`
 /// is busy (EBUSY) for every other open file until it is released, so keep one per node.
-public final class V4L2Device {
+public final class V4L2Device: NumberedDevice {
     public static let directory = "/dev"
 
     public let path: String
@@ -56,10 +56,10 @@ public final class V4L2Device {
     ) throws(LinuxError) -> V4L2Device {
         let wanted = "V4L2 device with driver '\(driver)'" + (card.map { ", card '\($0)'" } ?? "") + " and the wanted capabilities"
         return try DeviceNodes.first(
-            among: nodePaths(in: directory), open: { (path) throws(LinuxError) in try open(path: path) },
+            V4L2Device.self, in: directory,
             matches: { ($0.capabilities.driver == driver) && (card == nil || $0.capabilities.card == card) && matching($0.capabilities) },
             describe: \.capabilities.driver,
-            wanted: wanted, none: "no video node", directory: directory, operation: .vidiocQueryCap,
+            wanted: wanted, none: "no video node", operation: .vidiocQueryCap,
             remedy: "the kernel needs the driver built in or loaded (e.g. CONFIG_VIDEO_VIVID=y or 'modprobe \(driver)')"
         )
     }
@@ -67,15 +67,11 @@ public final class V4L2Device {
     /// Every video node this user can open, with what it reported, in node order. Nodes that
     /// cannot be opened (0600 root) are left out; `open(driver:)` explains those.
     public static func list(directory: String = V4L2Device.directory) -> [V4L2Node] {
-        nodePaths(in: directory).compactMap { path in
-            (try? open(path: path)).map { V4L2Node(path: $0.path, capabilities: $0.capabilities) }
-        }
+        DeviceNodes.list(V4L2Device.self, in: directory) { V4L2Node(path: $0.path, capabilities: $0.capabilities) }
     }
 
-    /// `videoN` entries of `directory`, by number.
-    static func nodePaths(in directory: String) -> [String] {
-        DeviceNodes.numbered("video", in: directory)
-    }
+    /// `videoN` nodes.
+    static let nodePrefix = "video"
 
     /// An error from `ioctl` on this node, with the remedy V4L2 errnos call for.
     func error(_ errno: Errno, _ ioctl: KernelCall, _ message: String) -> LinuxError {
