@@ -44,7 +44,9 @@ struct KernelHeapTests {
         let buffer = try heap("system").allocate(byteCount: 4096)
         try buffer.setName("heapwise-camera-0")
         #expect(try buffer.info().name == "heapwise-camera-0")
-        #expect(throws: LinuxError.self) { try buffer.setName(String(repeating: "x", count: 32)) }
+        let error = #expect(throws: LinuxError.self) { try buffer.setName(String(repeating: "x", count: 32)) }
+        #expect(error?.code == .invalidArgument && error?.operation == .dmaBufSetName)
+        #expect(error?.message.contains("keeps at most 31") == true)
     }
 
     /// The exported fence is a real sync_file, already signalled (nothing is pending on a

@@ -8,7 +8,7 @@ import HeapwiseCore
         let buffer = try Memfd().allocate(byteCount: 10_000)
         #expect(buffer.size == 12_288)
         #expect(!buffer.isDMABuf)
-        #expect(buffer.fd >= 0)
+        #expect(try Syscalls.readlink("/proc/self/fd/\(buffer.fd)").get() == "/memfd:heapwise (deleted)")
     }
 
     @Test func cpuAccessWritesAndReadsBack() throws {
@@ -32,9 +32,10 @@ import HeapwiseCore
     }
 
     @Test func zeroAndOverflowingLengthsAreRefused() throws {
-        #expect(throws: LinuxError.self) { try Memfd().allocate(byteCount: 0) }
-        #expect(throws: LinuxError.self) { try Memfd().allocate(byteCount: -1) }
-        #expect(throws: LinuxError.self) { try Memfd().allocate(byteCount: Int.max) }
+        for length in [0, -1, Int.max] {
+            let error = #expect(throws: LinuxError.self) { try Memfd().allocate(byteCount: length) }
+            #expect(error?.code == .invalidLength && error?.operation == .allocate, "\(length) bytes")
+        }
         do {
             _ = try Memfd().allocate(byteCount: 0)
         } catch {

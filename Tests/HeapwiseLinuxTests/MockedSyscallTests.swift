@@ -72,7 +72,8 @@ import HeapwiseCore
             #expect(error.errno == .badFileDescriptor)
             #expect(error.description.contains("987654"))
         }
-        #expect(throws: LinuxError.self) { try DMABuf(importing: -1) }
+        let negative = #expect(throws: LinuxError.self) { try DMABuf(importing: -1) }
+        #expect(negative?.code == .invalidDescriptor && negative?.operation == .importBuffer)
     }
 
     @Test func aMemfdIsNotADMABuf() throws {

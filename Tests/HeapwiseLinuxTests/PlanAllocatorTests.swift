@@ -55,7 +55,9 @@ import HeapwiseCore
     @Test func otherErrorsDoNotFallBack() throws {
         let plan = try plan(.builtIn)
         let allocator = PlanAllocator { heap throws(LinuxError) in Scripted(heap, failing: .invalidArgument) }
-        #expect(throws: LinuxError.self) { try allocator.allocate(plan, count: 1, catalog: .builtIn) }
+        let error = #expect(throws: LinuxError.self) { try allocator.allocate(plan, count: 1, catalog: .builtIn) }
+        #expect(error?.code == .invalidArgument, "EINVAL is not a reason to try another heap")
+        #expect(error?.node == "/dev/dma_heap/" + plan.heap.name && error?.operation == .dmaHeapAlloc, "the chosen heap's own error")
     }
 
     @Test func exhaustingEveryHeapNamesEachFailure() throws {
