@@ -15,33 +15,14 @@ struct SplitMix64: RandomNumberGenerator {
 }
 
 extension Constraints {
-    /// Random rules drawn from the values real profiles use, each field present about half
-    /// the time, so merges meet nil, equal and conflicting values.
+    /// Random rules: each key of the table present about half the time, with one of the
+    /// values real profiles use (the key's samples), so merges meet nil, equal and
+    /// conflicting values, and a new key is covered without touching this generator.
     static func random(using rng: inout SplitMix64) -> Constraints {
-        func maybe<T>(_ make: () -> T) -> T? { Bool.random(using: &rng) ? make() : nil }
-        let alignments = [1, 2, 4, 16, 32, 48, 64, 128, 256, 4096]
-        let powers = [1, 4, 16, 64, 256, 4096]
-        let labels = ["a", "b", "c"]
-        return Constraints(
-            pitchAlignment: maybe { alignments.randomElement(using: &rng) ?? 1 },
-            offsetAlignment: maybe { powers.randomElement(using: &rng) ?? 1 },
-            widthAlignment: maybe { [1, 2, 16, 32, 64].randomElement(using: &rng) ?? 1 },
-            heightAlignment: maybe { [1, 2, 16, 32].randomElement(using: &rng) ?? 1 },
-            extraRows: maybe { Int.random(in: 0...64, using: &rng) },
-            paddingBytes: maybe { Int.random(in: 0...1024, using: &rng) },
-            sizeAlignment: maybe { powers.randomElement(using: &rng) ?? 1 },
-            minWidth: maybe { Int.random(in: 1...64, using: &rng) },
-            minHeight: maybe { Int.random(in: 1...64, using: &rng) },
-            maxWidth: maybe { Int.random(in: 1024...8192, using: &rng) },
-            maxHeight: maybe { Int.random(in: 1024...8192, using: &rng) },
-            maxPitch: maybe { Int.random(in: 4096...65536, using: &rng) },
-            contiguous: maybe { Bool.random(using: &rng) },
-            addressBits: maybe { [32, 36, 40, 48, 64].randomElement(using: &rng) ?? 64 },
-            iommu: maybe { Bool.random(using: &rng) },
-            cache: maybe { CacheRequirement.allCases.randomElement(using: &rng) ?? .coherent },
-            placement: maybe {
-                PlanePlacement(labels: Dictionary(uniqueKeysWithValues: (0..<4).map { ($0, labels.randomElement(using: &rng) ?? "a") }))
-            }
-        )
+        var c = Constraints()
+        for key in ConstraintKey.all where Bool.random(using: &rng) {
+            key.setSample(&c, Int.random(in: 0..<key.sampleCount, using: &rng))
+        }
+        return c
     }
 }

@@ -83,27 +83,14 @@ public struct Constraints: Hashable, Sendable {
         self.placement = placement
     }
 
-    /// Field by field, `specific`'s rule where it has one, else this one's: how a usage
-    /// refines a device-wide rule and a format entry refines its usage.
+    /// Key by key, `specific`'s rule where it has one, else this one's: how a usage refines
+    /// a device-wide rule and a format entry refines its usage.
     public func overriding(with specific: Constraints) -> Constraints {
-        Constraints(
-            pitchAlignment: specific.pitchAlignment ?? pitchAlignment,
-            offsetAlignment: specific.offsetAlignment ?? offsetAlignment,
-            widthAlignment: specific.widthAlignment ?? widthAlignment,
-            heightAlignment: specific.heightAlignment ?? heightAlignment,
-            extraRows: specific.extraRows ?? extraRows,
-            paddingBytes: specific.paddingBytes ?? paddingBytes,
-            sizeAlignment: specific.sizeAlignment ?? sizeAlignment,
-            minWidth: specific.minWidth ?? minWidth,
-            minHeight: specific.minHeight ?? minHeight,
-            maxWidth: specific.maxWidth ?? maxWidth,
-            maxHeight: specific.maxHeight ?? maxHeight,
-            maxPitch: specific.maxPitch ?? maxPitch,
-            contiguous: specific.contiguous ?? contiguous,
-            addressBits: specific.addressBits ?? addressBits,
-            iommu: specific.iommu ?? iommu,
-            cache: specific.cache ?? cache,
-            placement: specific.placement ?? placement
-        )
+        var result = self
+        for key in ConstraintKey.all { key.override(&result, specific) }
+        return result
     }
+
+    /// The keys set here, in table order.
+    public var setKeys: [ConstraintKey] { ConstraintKey.all.filter { $0.isSet(self) } }
 }

@@ -6,66 +6,20 @@
 /// these is commutative, associative and idempotent, so the result does not depend on the
 /// order of participants, and `Constraints()` is the identity.
 extension Constraints {
+    /// The rules a buffer shared by both devices must follow: each key merged by its law
+    /// (`ConstraintKey.law`).
     public func merged(with other: Constraints) throws(ConstraintError) -> Constraints {
-        func lcm(_ a: Int?, _ b: Int?, _ field: String) throws(ConstraintError) -> Int? {
-            guard let a, let b else { return a ?? b }
-            guard let value = Arithmetic.lcm(a, b) else {
-                throw .alignmentOverflow(field: field, a, b)
-            }
-            return value
-        }
-        func both<T>(_ a: T?, _ b: T?, _ pick: (T, T) -> T) -> T? {
-            guard let a, let b else { return a ?? b }
-            return pick(a, b)
-        }
-        return Constraints(
-            pitchAlignment: try lcm(pitchAlignment, other.pitchAlignment, "pitch_alignment"),
-            offsetAlignment: try lcm(offsetAlignment, other.offsetAlignment, "offset_alignment"),
-            widthAlignment: try lcm(widthAlignment, other.widthAlignment, "width_alignment"),
-            heightAlignment: try lcm(heightAlignment, other.heightAlignment, "height_alignment"),
-            extraRows: both(extraRows, other.extraRows, max),
-            paddingBytes: both(paddingBytes, other.paddingBytes, max),
-            sizeAlignment: try lcm(sizeAlignment, other.sizeAlignment, "size_alignment"),
-            minWidth: both(minWidth, other.minWidth, max),
-            minHeight: both(minHeight, other.minHeight, max),
-            maxWidth: both(maxWidth, other.maxWidth, min),
-            maxHeight: both(maxHeight, other.maxHeight, min),
-            maxPitch: both(maxPitch, other.maxPitch, min),
-            contiguous: both(contiguous, other.contiguous) { $0 || $1 },
-            addressBits: both(addressBits, other.addressBits, min),
-            iommu: both(iommu, other.iommu) { $0 && $1 },
-            cache: both(cache, other.cache, max),
-            placement: both(placement, other.placement) { $0.refined(with: $1) }
-        )
+        var result = Constraints()
+        for key in ConstraintKey.all { try key.merge(&result, self, other) }
+        return result
     }
 
-    /// Checks the values a profile gave: positive alignments, powers of two where the
-    /// hardware rule is an address mask (offsets, sizes), sane limits.
+    /// Checks the values a profile gave, key by key in table order: positive alignments,
+    /// powers of two where the hardware rule is an address mask (offsets, sizes), sane
+    /// limits, a DMA mask width between 12 and 64 bits.
     public func validate() throws(ConstraintError) {
-        let alignments: [(String, Int?, Bool)] = [
-            ("pitch_alignment", pitchAlignment, false),
-            ("offset_alignment", offsetAlignment, true),
-            ("width_alignment", widthAlignment, false),
-            ("height_alignment", heightAlignment, false),
-            ("size_alignment", sizeAlignment, true),
-        ]
-        for (field, value, powerOfTwo) in alignments {
-            guard let value else { continue }
-            guard value > 0 else { throw .nonPositive(field: field, value) }
-            if powerOfTwo && value & (value - 1) != 0 { throw .notPowerOfTwo(field: field, value) }
-        }
-        let limits: [(String, Int?)] = [
-            ("min_width", minWidth), ("min_height", minHeight), ("max_width", maxWidth),
-            ("max_height", maxHeight), ("max_pitch", maxPitch),
-        ]
-        for (field, value) in limits {
-            if let value, value <= 0 { throw .nonPositive(field: field, value) }
-        }
-        for (field, value) in [("extra_rows", extraRows), ("padding_bytes", paddingBytes)] {
-            if let value, value < 0 { throw .negative(field: field, value) }
-        }
-        if let addressBits, !(12...64).contains(addressBits) {
-            throw .addressBitsOutOfRange(addressBits)
+        for key in ConstraintKey.all {
+            if let error = key.check(self) { throw error }
         }
     }
 }

@@ -86,59 +86,16 @@ public enum ProfileParser {
 
 /// Reads a `constraints:` mapping; the same keys serve device, usage and format level.
 enum ConstraintsParser {
-    static let keys = [
-        "pitch_alignment", "offset_alignment", "width_alignment", "height_alignment", "extra_rows",
-        "padding_bytes", "size_alignment", "min_width", "min_height", "max_width", "max_height",
-        "max_pitch", "contiguous", "address_bits", "iommu", "cache", "plane_placement",
-    ]
+    static var keys: [String] { ConstraintKey.all.map(\.name) }
 
     static func parse(_ value: YAMLValue) throws(InputError) -> Constraints {
         var c = Constraints()
-        for (key, field) in try value.mapping(allowed: keys) {
-            switch key {
-            case "pitch_alignment": c.pitchAlignment = try field.int()
-            case "offset_alignment": c.offsetAlignment = try field.int()
-            case "width_alignment": c.widthAlignment = try field.int()
-            case "height_alignment": c.heightAlignment = try field.int()
-            case "extra_rows": c.extraRows = try field.int()
-            case "padding_bytes": c.paddingBytes = try field.int()
-            case "size_alignment": c.sizeAlignment = try field.int()
-            case "min_width": c.minWidth = try field.int()
-            case "min_height": c.minHeight = try field.int()
-            case "max_width": c.maxWidth = try field.int()
-            case "max_height": c.maxHeight = try field.int()
-            case "max_pitch": c.maxPitch = try field.int()
-            case "contiguous": c.contiguous = try field.bool()
-            case "address_bits": c.addressBits = try field.int()
-            case "iommu": c.iommu = try field.bool()
-            case "cache":
-                let text = try field.string()
-                guard let cache = CacheRequirement(rawValue: text) else {
-                    throw field.error("cache must be coherent, noncoherent or uncached, got '\(text)'")
-                }
-                c.cache = cache
-            case "plane_placement": c.placement = try parsePlacement(field)
-            default: break
-            }
-            // Validate field by field so the error points at the offending line.
-            do {
-                try c.validate()
-            } catch {
-                throw field.error(error.description)
-            }
+        for (name, field) in try value.mapping(allowed: keys) {
+            guard let key = ConstraintKey.named(name) else { continue }  // `mapping` allowed only table keys
+            try key.parse(field, &c)
+            // Validate key by key so the error points at the offending line.
+            if let error = key.check(c) { throw field.error(error.description) }
         }
         return c
-    }
-
-    private static func parsePlacement(_ value: YAMLValue) throws(InputError) -> PlanePlacement {
-        var labels: [Int: String] = [:]
-        for (key, label) in try value.entries() {
-            let plane = try key.int()
-            guard (0..<PlanePlacement.maxPlanes).contains(plane) else {
-                throw key.error("plane index must be 0 to \(PlanePlacement.maxPlanes - 1), got \(plane)")
-            }
-            labels[plane] = try label.string()
-        }
-        return PlanePlacement(labels: labels)
     }
 }

@@ -29,30 +29,9 @@ public enum ProfileWriter {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// A flow mapping of the rules that are set, or nil when none is.
+    /// A flow mapping of the rules that are set, in table order, or nil when none is.
     static func constraints(_ c: Constraints) -> String? {
-        var fields: [String] = []
-        func add(_ key: String, _ value: Int?) { if let value { fields.append("\(key): \(value)") } }
-        add("pitch_alignment", c.pitchAlignment)
-        add("offset_alignment", c.offsetAlignment)
-        add("width_alignment", c.widthAlignment)
-        add("height_alignment", c.heightAlignment)
-        add("extra_rows", c.extraRows)
-        add("padding_bytes", c.paddingBytes)
-        add("size_alignment", c.sizeAlignment)
-        add("min_width", c.minWidth)
-        add("min_height", c.minHeight)
-        add("max_width", c.maxWidth)
-        add("max_height", c.maxHeight)
-        add("max_pitch", c.maxPitch)
-        if let contiguous = c.contiguous { fields.append("contiguous: \(contiguous)") }
-        add("address_bits", c.addressBits)
-        if let iommu = c.iommu { fields.append("iommu: \(iommu)") }
-        if let cache = c.cache { fields.append("cache: \(cache.rawValue)") }
-        if let placement = c.placement {
-            let groups = placement.groupOf.enumerated().map { "\($0.offset): g\($0.element)" }
-            fields.append("plane_placement: { \(groups.joined(separator: ", ")) }")
-        }
+        let fields = ConstraintKey.all.compactMap { $0.write(c) }
         return fields.isEmpty ? nil : "{ " + fields.joined(separator: ", ") + " }"
     }
 
