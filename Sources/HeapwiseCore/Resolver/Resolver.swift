@@ -16,9 +16,12 @@ public struct Resolver: Sendable {
         plans.reserveCapacity(8)
         rejected.reserveCapacity(32)
         let participants = pipeline.participants
-        let heapRanks = catalog.heaps.map { heapPreferenceRank($0, participants) }
-        // Device-wide rules refined by the usage: the same for every candidate, so merged once.
-        let usageRules = participants.map { $0.device.constraints.overriding(with: $0.usage.constraints) }
+        let context = Context(
+            pipeline: pipeline,
+            // Device-wide rules refined by the usage: the same for every candidate, so merged once.
+            usageRules: participants.map { $0.device.constraints.overriding(with: $0.usage.constraints) },
+            heapRanks: catalog.heaps.map { heapPreferenceRank($0, participants) }
+        )
 
         for (formatRank, format) in candidateFormats(pipeline).enumerated() {
             // Which participants accept the format at all.
@@ -33,10 +36,9 @@ public struct Resolver: Sendable {
             guard accepting else { continue }
 
             for modifier in candidateModifiers(format, participants) {
-                evaluate(
-                    format: format, modifier: modifier, formatRank: formatRank, pipeline: pipeline,
-                    usageRules: usageRules, heapRanks: heapRanks, plans: &plans, rejected: &rejected
-                )
+                let outcome = evaluate(format, modifier, formatRank: formatRank, context)
+                plans += outcome.plans
+                rejected += outcome.rejected
             }
         }
         plans.sort { $0.rank < $1.rank }
@@ -70,93 +72,145 @@ public struct Resolver: Sendable {
         return result
     }
 
-    private func evaluate(
-        format: FormatInfo, modifier: Modifier, formatRank: Int, pipeline: Pipeline, usageRules: [Constraints],
-        heapRanks: [(misses: Int, position: Int)], plans: inout [Plan], rejected: inout [Rejection]
-    ) {
-        let participants = pipeline.participants
-        func reject(_ device: String?, _ reason: RejectionReason, heap: String? = nil) {
+    /// What stays the same for every candidate of one `resolve` call.
+    private struct Context {
+        let pipeline: Pipeline
+        /// Each participant's device-wide rules refined by its usage.
+        let usageRules: [Constraints]
+        /// Each catalog heap's rank in the participants' `heaps:` lists.
+        let heapRanks: [(misses: Int, position: Int)]
+        var participants: [Participant] { pipeline.participants }
+    }
+
+    /// One format × modifier combination under evaluation, and what came of it.
+    private struct Candidate {
+        let format: FormatInfo
+        let modifier: Modifier
+        let formatRank: Int
+        var rejected: [Rejection] = []
+
+        mutating func reject(_ device: String?, _ reason: RejectionReason, heap: String? = nil) {
             rejected.append(Rejection(format: format, modifier: modifier, heap: heap, device: device, reason: reason))
         }
+    }
 
-        // Each participant's own rules for this combination, and its preference for it.
+    /// Evaluates one combination in four steps, each of which can turn it down: every
+    /// participant's own rules for it, their merge, the layout under the merged rules, and the
+    /// heaps that satisfy every participant. Returns the plans, one per viable heap, and
+    /// every rejection on the way.
+    private func evaluate(
+        _ format: FormatInfo, _ modifier: Modifier, formatRank: Int, _ context: Context
+    ) -> (plans: [Plan], rejected: [Rejection]) {
+        var candidate = Candidate(format: format, modifier: modifier, formatRank: formatRank)
+        guard let (rules, preference) = participantRules(&candidate, context),
+              let merged = merge(rules, &candidate),
+              let layout = layout(merged, &candidate, context),
+              pitchFits(layout, rules: rules, merged: merged, &candidate, context)
+        else { return ([], candidate.rejected) }
+        let heaps = viableHeaps(layout, rules: rules, &candidate, context)
+        let plans = heaps.enumerated().map { index, heap in
+            Plan(
+                format: format, modifier: modifier, heap: heap.heap, layout: layout, constraints: merged,
+                fallbackHeaps: heaps[(index + 1)...].map(\.heap.name),
+                rank: PlanRank(
+                    pipelineFormat: context.pipeline.formats == nil ? 0 : formatRank, devicePreference: preference,
+                    heapMisses: heap.order.misses, heapPreference: heap.order.position, heapScarcity: heap.order.scarcity,
+                    bytes: layout.size, fourcc: format.fourcc.rawValue, modifier: modifier.rawValue,
+                    heapName: heap.heap.name
+                )
+            )
+        }
+        return (plans, candidate.rejected)
+    }
+
+    /// Step 1: each participant's rules for the combination (its usage's, refined by the
+    /// format entry's) and the sum of their preference positions; nil when a participant
+    /// lacks the modifier or the size breaks its limits. Every participant is checked, so
+    /// every objection is reported.
+    private func participantRules(_ candidate: inout Candidate, _ context: Context) -> (rules: [Constraints], preference: Int)? {
         var rules: [Constraints] = []
-        rules.reserveCapacity(participants.count)
+        rules.reserveCapacity(context.participants.count)
         var preference = 0
         var failed = false
-        for (p, usageRule) in zip(participants, usageRules) {
-            guard let (entry, position) = Self.entry(for: format, modifier, in: p.usage) else {
+        for (p, usageRule) in zip(context.participants, context.usageRules) {
+            guard let (entry, position) = Self.entry(for: candidate.format, candidate.modifier, in: p.usage) else {
                 failed = true
-                reject(p.label, .modifierNotSupported(usage: p.usage.name, accepted: p.usage.modifiers(for: format.fourcc)))
+                candidate.reject(p.label, .modifierNotSupported(usage: p.usage.name, accepted: p.usage.modifiers(for: candidate.format.fourcc)))
                 continue
             }
             preference += position
             let c = usageRule.overriding(with: entry.constraints)
-            if let reason = Self.checkDimensions(c, pipeline) {
+            if let reason = Self.checkDimensions(c, context.pipeline) {
                 failed = true
-                reject(p.label, reason)
+                candidate.reject(p.label, reason)
             }
             rules.append(c)
         }
-        guard !failed else { return }
+        return failed ? nil : (rules, preference)
+    }
 
-        var merged = Constraints()
+    /// Step 2: the rules one shared buffer must follow; nil when they cannot be combined
+    /// (an alignment overflow).
+    private func merge(_ rules: [Constraints], _ candidate: inout Candidate) -> Constraints? {
         do {
+            var merged = Constraints()
             for c in rules { merged = try merged.merged(with: c) }
+            return merged
         } catch {
-            return reject(nil, .mergeFailed(error))
+            candidate.reject(nil, .mergeFailed(error))
+            return nil
         }
+    }
 
-        let layout: ImageLayout
+    /// Step 3: planes, strides and sizes under the merged rules.
+    private func layout(_ merged: Constraints, _ candidate: inout Candidate, _ context: Context) -> ImageLayout? {
         do {
-            layout = try LayoutCalculator.layout(
-                format: format, modifier: modifier, width: pipeline.width, height: pipeline.height,
-                constraints: merged
+            return try LayoutCalculator.layout(
+                format: candidate.format, modifier: candidate.modifier, width: context.pipeline.width,
+                height: context.pipeline.height, constraints: merged
             )
         } catch {
-            return reject(nil, .layoutFailed(error))
+            candidate.reject(nil, .layoutFailed(error))
+            return nil
         }
+    }
 
-        for (p, c) in zip(participants, rules) {
+    /// Step 3b: the widest stride the layout needs is one every participant can program.
+    private func pitchFits(
+        _ layout: ImageLayout, rules: [Constraints], merged: Constraints, _ candidate: inout Candidate, _ context: Context
+    ) -> Bool {
+        var fits = true
+        for (p, c) in zip(context.participants, rules) {
             if let maxPitch = c.maxPitch, layout.maxStride > maxPitch {
-                failed = true
-                reject(p.label, .pitchTooLarge(stride: layout.maxStride, max: maxPitch, pitchAlignment: merged.pitchAlignment ?? 1))
+                fits = false
+                candidate.reject(p.label, .pitchTooLarge(stride: layout.maxStride, max: maxPitch, pitchAlignment: merged.pitchAlignment ?? 1))
             }
         }
-        guard !failed else { return }
+        return fits
+    }
 
-        var viable: [(heap: Heap, rank: (misses: Int, position: Int))] = []
-        for (heap, heapRank) in zip(catalog.heaps, heapRanks) {
+    /// Step 4: the catalog heaps that satisfy every participant and hold the buffers, best
+    /// first (preference, then the least scarce).
+    private func viableHeaps(
+        _ layout: ImageLayout, rules: [Constraints], _ candidate: inout Candidate, _ context: Context
+    ) -> [(heap: Heap, order: (misses: Int, position: Int, scarcity: Int))] {
+        var viable: [(heap: Heap, order: (misses: Int, position: Int, scarcity: Int))] = []
+        for (heap, heapRank) in zip(catalog.heaps, context.heapRanks) {
             var fits = true
-            for (p, c) in zip(participants, rules) {
+            for (p, c) in zip(context.participants, rules) {
                 for reason in Self.checkHeap(heap, against: c) {
                     fits = false
-                    reject(p.label, reason, heap: heap.name)
+                    candidate.reject(p.label, reason, heap: heap.name)
                 }
             }
-            if let reason = Self.checkCapacity(heap, layout: layout, count: pipeline.count, participants: participants.count) {
+            if let reason = Self.checkCapacity(heap, layout: layout, count: context.pipeline.count, participants: context.participants.count) {
                 fits = false
-                reject(nil, reason, heap: heap.name)
+                candidate.reject(nil, reason, heap: heap.name)
             }
-            if fits { viable.append((heap, heapRank)) }
+            if fits { viable.append((heap, Self.heapOrder(heap, heapRank))) }
         }
-        viable.sort { Self.heapOrder($0.heap, $0.rank) < Self.heapOrder($1.heap, $1.rank) }
-
-        for (index, candidate) in viable.enumerated() {
-            var fallbacks: [String] = []
-            for (other, _) in viable[(index + 1)...] { fallbacks.append(other.name) }
-            let order = Self.heapOrder(candidate.heap, candidate.rank)
-            plans.append(Plan(
-                format: format, modifier: modifier, heap: candidate.heap, layout: layout, constraints: merged,
-                fallbackHeaps: fallbacks,
-                rank: PlanRank(
-                    pipelineFormat: pipeline.formats == nil ? 0 : formatRank, devicePreference: preference,
-                    heapMisses: order.misses, heapPreference: order.position, heapScarcity: order.scarcity,
-                    bytes: layout.size, fourcc: format.fourcc.rawValue, modifier: modifier.rawValue,
-                    heapName: candidate.heap.name
-                )
-            ))
-        }
+        viable.sort { $0.order < $1.order }
+        return viable
     }
 
     /// The first entry of `usage` that pairs `format` with `modifier`, and the combination's
