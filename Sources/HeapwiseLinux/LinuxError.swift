@@ -1,3 +1,4 @@
+import HeapwiseCore
 import SystemPackage
 
 /// An error from the kernel, with what Heapwise was doing, on which node, and what to do.
@@ -6,7 +7,7 @@ import SystemPackage
 /// EBADF for a descriptor a caller handed in (`DMABuf(importing:)`), which is input, not a
 /// bug. Misuse of Heapwise's own handles (a `DMABuf` used after `close()`) traps instead
 /// (swift-nio's rule); a `UniqueDMABuf` or `Descriptor` cannot even be written that way.
-public struct LinuxError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct LinuxError: HeapwiseError, Hashable {
     /// What kind of failure this is. The raw values are stable (1000–1099, beside the model's
     /// errors' ranges), for scripts and a C API.
     public enum Code: Int32, Hashable, Sendable, CaseIterable {
@@ -41,7 +42,7 @@ public struct LinuxError: Error, Hashable, Sendable, CustomStringConvertible {
         self.remedy = remedy
     }
 
-    /// The stable number of `code`.
+    /// The stable number of `code` (see `HeapwiseError`).
     public var numericCode: Int32 { code.rawValue }
 
     /// What to do about a device node this user may not open; `heapwise heaps` prints it too.

@@ -8,7 +8,7 @@ public enum ProfileParser {
         let root = try YAMLValue.parse(text, file: file)
         let fields = try root.fields(allowed: topKeys, required: ["name", "usages"])
         guard let nameValue = fields["name"], let usagesValue = fields["usages"] else {
-            throw root.error("missing required key 'name' or 'usages'")
+            throw root.error(.missingKey, "missing required key 'name' or 'usages'")
         }
         let name = try nameValue.string()
         guard !name.isEmpty, name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_" }) else {
@@ -31,7 +31,7 @@ public enum ProfileParser {
 
     private static func parseUsage(name: String, _ value: YAMLValue) throws(InputError) -> Usage {
         let fields = try value.fields(allowed: usageKeys, required: ["formats"])
-        guard let formatsValue = fields["formats"] else { throw value.error("missing required key 'formats'") }
+        guard let formatsValue = fields["formats"] else { throw value.error(.missingKey, "missing required key 'formats'") }
         var entries: [FormatEntry] = []
         for item in try formatsValue.sequence() {
             entries.append(try parseEntry(item))
@@ -50,7 +50,7 @@ public enum ProfileParser {
             return FormatEntry(format: try parseFormat(value))
         }
         let fields = try value.fields(allowed: entryKeys, required: ["format"])
-        guard let formatValue = fields["format"] else { throw value.error("missing required key 'format'") }
+        guard let formatValue = fields["format"] else { throw value.error(.missingKey, "missing required key 'format'") }
         var modifiers: [Modifier] = []
         for item in try fields["modifiers"]?.sequence() ?? [] {
             modifiers.append(try parseModifier(item))
@@ -70,7 +70,7 @@ public enum ProfileParser {
         do {
             return try FormatInfo.parse(text)
         } catch {
-            throw value.error(error.description)
+            throw value.error(.unknownName, error.description)
         }
     }
 
@@ -79,7 +79,7 @@ public enum ProfileParser {
         do {
             return try Modifier.parse(text)
         } catch {
-            throw value.error(error.description)
+            throw value.error(.unknownName, error.description)
         }
     }
 }

@@ -1,5 +1,5 @@
 /// Why a format given by a person or a config file was rejected.
-public enum FormatError: Error, Equatable, CustomStringConvertible {
+public enum FormatError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Neither a `drm_fourcc.h` name nor a four-character code of the kernel's table.
     /// `suggestion` is the closest known name, when one is close enough to be a likely typo.
     case unknownFormat(String, suggestion: String?)

@@ -15,7 +15,7 @@
 // full macro names, the prefixed argument names, Intel's short names and any integer literal.
 
 /// Why a modifier given by a person or a config file was rejected.
-public enum ModifierError: Error, Equatable, CustomStringConvertible {
+public enum ModifierError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Not a name from `drm_fourcc.h`; `suggestion` is the closest one, if any is close.
     case unknownModifier(String, suggestion: String?)
     /// A known parametrized name (`ARM_AFBC(…)`) with arguments that do not fit it.

@@ -9,12 +9,12 @@ public enum HeapCatalogParser {
     public static func parse(_ text: String, file: String? = nil) throws(InputError) -> HeapCatalog {
         let root = try YAMLValue.parse(text, file: file)
         let fields = try root.fields(allowed: ["heaps"], required: ["heaps"])
-        guard let list = fields["heaps"] else { throw root.error("missing required key 'heaps'") }
+        guard let list = fields["heaps"] else { throw root.error(.missingKey, "missing required key 'heaps'") }
         var heaps: [Heap] = []
         for item in try list.sequence() {
             let heap = try parseHeap(item)
             guard !heaps.contains(where: { $0.name == heap.name }) else {
-                throw item.error("heap '\(heap.name)' is listed twice")
+                throw item.error(.duplicate, "heap '\(heap.name)' is listed twice")
             }
             heaps.append(heap)
         }
@@ -24,12 +24,12 @@ public enum HeapCatalogParser {
 
     private static func parseHeap(_ item: YAMLValue) throws(InputError) -> Heap {
         let f = try item.fields(allowed: heapKeys, required: ["name", "kind"])
-        guard let nameValue = f["name"], let kindValue = f["kind"] else { throw item.error("a heap needs 'name' and 'kind'") }
+        guard let nameValue = f["name"], let kindValue = f["kind"] else { throw item.error(.missingKey, "a heap needs 'name' and 'kind'") }
         let kindText = try kindValue.string()
         guard let kind = HeapKind(rawValue: kindText) else {
             let kinds = HeapKind.allCases.map(\.rawValue)
             let hint = NameMatch.closest(to: kindText, among: kinds).map { "did you mean '\($0)'?" } ?? "kinds: \(kinds.joined(separator: ", "))"
-            throw kindValue.error("unknown heap kind '\(kindText)': \(hint)")
+            throw kindValue.error(.unknownName, "unknown heap kind '\(kindText)': \(hint)")
         }
         // Defaults follow the kind: CMA and carveouts are contiguous, uncached kinds uncached.
         let contiguous = try f["contiguous"]?.bool() ?? (kind == .cma || kind == .carveout)

@@ -15,7 +15,7 @@ struct YAMLValue {
     static func parse(_ text: String, file: String?) throws(InputError) -> YAMLValue {
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw InputError(file: file, message: "the document is empty")
+                throw InputError(.emptyDocument, file: file, message: "the document is empty")
             }
             return YAMLValue(node: node, path: "", file: file)
         } catch let error as InputError {
@@ -23,7 +23,7 @@ struct YAMLValue {
         } catch let error as YamlError {
             throw Self.describe(error, file: file)
         } catch {
-            throw InputError(file: file, message: "not valid YAML: \(error)")
+            throw InputError(.syntax, file: file, message: "not valid YAML: \(error)")
         }
     }
 
@@ -31,17 +31,21 @@ struct YAMLValue {
         switch error {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _),
              let .composer(_, problem, mark, _):
-            return InputError(file: file, line: mark.line, column: mark.column, message: "not valid YAML: \(problem)")
+            return InputError(.syntax, file: file, line: mark.line, column: mark.column, message: "not valid YAML: \(problem)")
         case let .duplicatedKeysInMapping(duplicates, _):
-            return InputError(file: file, message: "duplicate keys: \(duplicates.joined(separator: ", "))")
+            return InputError(.duplicateKey, file: file, message: "duplicate keys: \(duplicates.joined(separator: ", "))")
         default:
-            return InputError(file: file, message: "not valid YAML: \(error)")
+            return InputError(.syntax, file: file, message: "not valid YAML: \(error)")
         }
     }
 
-    func error(_ message: String) -> InputError {
+    /// An error at this value's line and column, its message prefixed with the value's path
+    /// (`usages.scanout.constraints.pitch_alignment: …`).
+    func error(_ message: String) -> InputError { error(.invalidValue, message) }
+
+    func error(_ code: InputError.Code, _ message: String) -> InputError {
         InputError(
-            file: file, line: node.mark?.line, column: node.mark?.column,
+            code, file: file, line: node.mark?.line, column: node.mark?.column,
             message: path.isEmpty ? message : "\(path): \(message)"
         )
     }
@@ -54,7 +58,7 @@ struct YAMLValue {
     /// names the closest allowed key.
     func mapping(allowed: [String]) throws(InputError) -> [(key: String, value: YAMLValue)] {
         guard case let .mapping(mapping) = node else {
-            throw error("expected a mapping of keys (\(allowed.joined(separator: ", ")))")
+            throw error(.wrongType, "expected a mapping of keys (\(allowed.joined(separator: ", ")))")
         }
         var entries: [(key: String, value: YAMLValue)] = []
         for (keyNode, valueNode) in mapping {
@@ -63,7 +67,7 @@ struct YAMLValue {
             guard allowed.contains(key) else {
                 let hint = NameMatch.closest(to: key, among: allowed).map { "did you mean '\($0)'?" }
                     ?? "valid keys: \(allowed.joined(separator: ", "))"
-                throw YAMLValue(node: keyNode, path: path, file: file).error("unknown key '\(key)': \(hint)")
+                throw YAMLValue(node: keyNode, path: path, file: file).error(.unknownKey, "unknown key '\(key)': \(hint)")
             }
             entries.append((key, entry))
         }
@@ -75,14 +79,14 @@ struct YAMLValue {
         var result: [String: YAMLValue] = [:]
         for (key, value) in try mapping(allowed: allowed) { result[key] = value }
         for key in required where result[key] == nil {
-            throw error("missing required key '\(key)'")
+            throw error(.missingKey, "missing required key '\(key)'")
         }
         return result
     }
 
     /// Entries of a mapping whose keys are data (usage names, plane indices), in order.
     func entries() throws(InputError) -> [(key: YAMLValue, value: YAMLValue)] {
-        guard case let .mapping(mapping) = node else { throw error("expected a mapping") }
+        guard case let .mapping(mapping) = node else { throw error(.wrongType, "expected a mapping") }
         return mapping.map { keyNode, valueNode in
             let key = keyNode.string ?? ""
             return (YAMLValue(node: keyNode, path: path, file: file), child(valueNode, key))
@@ -90,14 +94,14 @@ struct YAMLValue {
     }
 
     func sequence() throws(InputError) -> [YAMLValue] {
-        guard case let .sequence(sequence) = node else { throw error("expected a list") }
+        guard case let .sequence(sequence) = node else { throw error(.wrongType, "expected a list") }
         return sequence.enumerated().map { index, node in
             YAMLValue(node: node, path: "\(path)[\(index)]", file: file)
         }
     }
 
     func string() throws(InputError) -> String {
-        guard case let .scalar(scalar) = node else { throw error("expected a single value") }
+        guard case let .scalar(scalar) = node else { throw error(.wrongType, "expected a single value") }
         return scalar.string
     }
 
@@ -105,7 +109,7 @@ struct YAMLValue {
     func int() throws(InputError) -> Int {
         let text = try string()
         guard let value = ByteCount.parse(text) else {
-            throw error("expected a whole number (decimal, 0x hex or with KiB/MiB/GiB), got '\(text)'")
+            throw error(.wrongType, "expected a whole number (decimal, 0x hex or with KiB/MiB/GiB), got '\(text)'")
         }
         return value
     }
@@ -114,7 +118,7 @@ struct YAMLValue {
         switch try string().lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        case let other: throw error("expected true or false, got '\(other)'")
+        case let other: throw error(.wrongType, "expected true or false, got '\(other)'")
         }
     }
 

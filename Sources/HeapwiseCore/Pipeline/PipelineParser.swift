@@ -8,7 +8,7 @@ public enum PipelineParser {
         let fields = try root.fields(allowed: keys, required: ["width", "height", "participants"])
         guard let widthValue = fields["width"], let heightValue = fields["height"],
               let participantsValue = fields["participants"]
-        else { throw root.error("width, height and participants are required") }
+        else { throw root.error(.missingKey, "width, height and participants are required") }
 
         let width = try dimension(widthValue, "width")
         let height = try dimension(heightValue, "height")
@@ -30,7 +30,7 @@ public enum PipelineParser {
         for item in try participantsValue.sequence() {
             let entry = try item.fields(allowed: participantKeys, required: ["device", "usage"])
             guard let device = entry["device"], let usage = entry["usage"] else {
-                throw item.error("a participant needs 'device' and 'usage'")
+                throw item.error(.missingKey, "a participant needs 'device' and 'usage'")
             }
             participants.append(.init(device: try device.string(), usage: try usage.string(), location: device.error("")))
         }
