@@ -40,7 +40,7 @@ let package = Package(
         ),
         .testTarget(name: "HeapwiseCoreTests", dependencies: ["HeapwiseCore"]),
         .testTarget(name: "HeapwiseLinuxTests", dependencies: ["HeapwiseLinux"]),
-        .testTarget(name: "heapwiseTests", dependencies: ["heapwise"]),
+        .testTarget(name: "heapwiseTests", dependencies: ["heapwise", "HeapwiseCore", "HeapwiseLinux"]),
     ],
     swiftLanguageModes: [.v6]
 )

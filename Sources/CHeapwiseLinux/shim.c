@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/memfd.h>
@@ -117,6 +118,13 @@ int hw_udmabuf_create(int udmabuf_fd, int memfd, uint32_t flags, uint64_t offset
 
 int hw_memfd_create(const char *name, unsigned int flags) {
     return (int)syscall(SYS_memfd_create, name, flags);
+}
+
+int hw_stat_mode(const char *path, uint32_t *mode) {
+    struct stat info;
+    if (stat(path, &info) != 0) return -1;
+    *mode = (uint32_t)info.st_mode;
+    return 0;
 }
 
 int hw_fcntl_int(int fd, int cmd, int arg) {

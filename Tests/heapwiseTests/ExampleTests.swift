@@ -1,5 +1,6 @@
 import Foundation
 import HeapwiseCore
+import HeapwiseLinux
 import Testing
 @testable import heapwise
 
@@ -12,8 +13,8 @@ import Testing
         ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     func resolve(_ example: String, heaps: String? = nil) throws -> Resolution {
-        let pipeline = try DeviceLoader.loadPipeline(Self.repository + "/Examples/" + example, profileDirectories: [])
-        let catalog = try heaps.map { try HeapCatalogParser.parse(try Files.read(Self.repository + "/" + $0)) } ?? .builtIn
+        let pipeline = try Loader.pipeline(Self.repository + "/Examples/" + example)
+        let catalog = try heaps.map { try Loader.heapCatalog(Self.repository + "/" + $0) } ?? .builtIn
         return Resolver(catalog: catalog).resolve(pipeline)
     }
 

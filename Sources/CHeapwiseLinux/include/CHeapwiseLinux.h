@@ -63,6 +63,10 @@ int hw_memfd_create(const char *name, unsigned int flags);
 /* fcntl(2) is variadic as well. */
 int hw_fcntl_int(int fd, int cmd, int arg);
 
+/* stat(2), reduced to st_mode: Swift sees `stat` as both a struct and a function and cannot
+ * call the function by name. */
+int hw_stat_mode(const char *path, uint32_t *mode);
+
 /*
  * The MMU page size, sysconf(_SC_PAGESIZE), written only by a constructor in shim.c when the
  * program loads (before any Swift code runs; the 4096 it starts at is never seen by an

@@ -8,7 +8,7 @@
 /// dma-buf); they are named here so every `LinuxError` has a typed operation.
 public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertible {
     // Files and memory (syscalls).
-    case open, close, read, readlink, access, openDirectory, fstat, mmap, munmap, poll
+    case open, close, read, readlink, access, openDirectory, stat, fstat, mmap, munmap, poll
     case memfdCreate, ftruncate
     /// `fcntl(F_ADD_SEALS)`, `fcntl(F_GET_SEALS)`, `fcntl(F_DUPFD_CLOEXEC)`.
     case addSeals, getSeals, duplicate
@@ -45,6 +45,7 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case .readlink: "readlink"
         case .access: "access"
         case .openDirectory: "opendir"
+        case .stat: "stat"
         case .fstat: "fstat"
         case .mmap: "mmap"
         case .munmap: "munmap"

@@ -5,21 +5,8 @@ import Glibc
 enum ProcFiles {
     /// The whole file as text, or nil when it does not exist or cannot be read.
     static func read(_ path: String, limit: Int = 1 << 20) -> String? {
-        guard case let .success(raw) = Syscalls.retryingInterrupts(true, { Syscalls.open(path, O_RDONLY | O_CLOEXEC) }) else {
-            return nil
-        }
-        let file = Descriptor(adopting: raw)
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < limit {
-            let result = chunk.withUnsafeMutableBytes { buffer in
-                Syscalls.retryingInterrupts(true) { Syscalls.read(file.rawValue, into: buffer) }
-            }
-            guard case let .success(count) = result else { return nil }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        guard case let .success(bytes) = FileContents.bytes(path, limit: limit) else { return nil }
+        return String(decoding: bytes.prefix(limit), as: UTF8.self)
     }
 
     /// A sysfs attribute holding one integer.

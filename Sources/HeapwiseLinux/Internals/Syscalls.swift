@@ -63,6 +63,12 @@ enum Syscalls {
         return .success(names)
     }
 
+    /// The file's type and permission bits (`st_mode` of `stat`, following links).
+    static func fileMode(_ path: String) -> Result<mode_t, Errno> {
+        var mode: UInt32 = 0
+        return call(.stat) { hw_stat_mode(path, &mode) }.map { _ in mode_t(mode) }
+    }
+
     static func fstat(_ fd: Int32) -> Result<stat, Errno> {
         var info = stat()
         return call(.fstat, [Int(fd)]) { Glibc.fstat(fd, &info) }.map { _ in info }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import HeapwiseCore
 import HeapwiseLinux
 
@@ -31,7 +30,7 @@ struct Bench: ParsableCommand {
         func run() throws {
             let profiles: [DeviceProfile]
             do {
-                profiles = try loadProfiles(profileDirectory)
+                profiles = try Loader.profiles(in: profileDirectory)
             } catch {
                 throw reportInvalidInput(error)
             }
@@ -40,21 +39,4 @@ struct Bench: ParsableCommand {
             print(json ? report.json.serialized() : report.text)
         }
     }
-}
-
-/// Every `*.yaml` profile in a directory, sorted by file name.
-func loadProfiles(_ directory: String) throws(InputError) -> [DeviceProfile] {
-    let names: [String]
-    do {
-        names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }.sorted()
-    } catch {
-        throw InputError(file: directory, message: "cannot list profiles: \(error.localizedDescription)")
-    }
-    guard !names.isEmpty else { throw InputError(file: directory, message: "no *.yaml profiles here") }
-    var profiles: [DeviceProfile] = []
-    for name in names {
-        let path = Files.join(directory, name)
-        profiles.append(try ProfileParser.parse(try Files.read(path), file: path))
-    }
-    return profiles
 }

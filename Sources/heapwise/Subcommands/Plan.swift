@@ -40,10 +40,10 @@ struct PlanCommand: ParsableCommand {
         let resolution: Resolution
         let live: Bool
         do {
-            let pipeline = try DeviceLoader.loadPipeline(self.pipeline, profileDirectories: profileDirectories)
+            let pipeline = try Loader.pipeline(self.pipeline, profileDirectories: profileDirectories)
             let catalog: HeapCatalog
             if let heaps {
-                catalog = try HeapCatalogParser.parse(try Files.read(heaps), file: heaps)
+                catalog = try Loader.heapCatalog(heaps)
                 live = false
             } else {
                 let found = HeapDiscovery.liveCatalog()

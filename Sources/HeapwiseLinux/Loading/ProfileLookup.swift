@@ -1,0 +1,67 @@
+import HeapwiseCore
+
+/// Turns a pipeline's `device:` references into profiles.
+///
+/// `drm:DRIVER` and `v4l2:DRIVER` name live devices, probed on this machine.
+/// A reference with a `/` or a `.yaml` ending is a path, tried relative to the pipeline file
+/// and then to the working directory. Anything else is a profile name, looked up as
+/// `NAME.yaml` in the profile directories: those given, else `Profiles/` beside the
+/// pipeline file's directory and in the working directory.
+struct ProfileLookup {
+    let pipelineFile: String
+    let profileDirectories: [String]
+    /// Each file and each live device is read once, however often the pipeline names it.
+    private var cache: [String: DeviceProfile] = [:]
+
+    init(pipelineFile: String, profileDirectories: [String]) {
+        self.pipelineFile = pipelineFile
+        if profileDirectories.isEmpty {
+            let base = Paths.directory(of: pipelineFile)
+            self.profileDirectories = [Paths.join(base, "../Profiles"), Paths.join(base, "Profiles"), "Profiles"]
+        } else {
+            self.profileDirectories = profileDirectories
+        }
+    }
+
+    /// The profile `spec` names, probed at the pipeline's size if it is a live device.
+    mutating func profile(for spec: PipelineSpec.ParticipantSpec, width: Int, height: Int) throws(InputError) -> DeviceProfile {
+        let reference = spec.device
+        if let live = DeviceReference(reference) {
+            return try probe(live, spec, width: width, height: height)
+        }
+        let candidates: [String]
+        if reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") {
+            candidates = [Paths.join(Paths.directory(of: pipelineFile), reference), reference]
+        } else {
+            candidates = profileDirectories.map { Paths.join($0, reference + ".yaml") }
+        }
+        guard let path = candidates.first(where: UserFiles.exists) else {
+            var error = spec.location
+            error.code = .profileNotFound
+            error.message = "no profile for device '\(reference)': looked for " + candidates.joined(separator: ", ")
+            throw error
+        }
+        if let cached = cache[path] { return cached }
+        let profile = try ProfileParser.parse(try UserFiles.read(path), file: path)
+        cache[path] = profile
+        return profile
+    }
+
+    /// A live device (`drm:vkms`, `v4l2:vivid`); one that is missing or not accessible is an
+    /// input error naming the remedy.
+    private mutating func probe(
+        _ reference: DeviceReference, _ spec: PipelineSpec.ParticipantSpec, width: Int, height: Int
+    ) throws(InputError) -> DeviceProfile {
+        if let cached = cache[reference.description] { return cached }
+        do {
+            let profile = try ProbedDevices.profile(reference, width: width, height: height)
+            cache[reference.description] = profile
+            return profile
+        } catch {
+            var failure = spec.location
+            failure.code = .deviceUnavailable
+            failure.message = "cannot probe \(reference): \(error)"
+            throw failure
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Glibc
+import HeapwiseCore
+import SystemPackage
+
+/// The files a user hands Heapwise (profiles, pipelines, heap catalogs), read through the
+/// syscall funnel. The model (HeapwiseCore) parses text and never touches the file system;
+/// this is where paths become text and I/O failures become `InputError`s that say what to do.
+public enum UserFiles {
+    /// Larger than any profile, pipeline or catalog could need; a bigger file is a mistake
+    /// (a video, a disk image) and is refused before it fills memory.
+    public static let sizeLimit = 4 << 20
+
+    /// The whole file as UTF-8 text.
+    public static func read(_ path: String) throws(InputError) -> String {
+        let bytes: [UInt8]
+        switch FileContents.bytes(path, limit: sizeLimit) {
+        case let .success(read): bytes = read
+        case .failure(.noSuchFileOrDirectory): throw InputError(.fileNotFound, file: path, message: "no such file")
+        case .failure(.isDirectory): throw InputError(.unreadable, file: path, message: "this is a directory, not a file")
+        case .failure: throw InputError(.unreadable, file: path, message: "cannot read the file (check its permissions)")
+        }
+        guard bytes.count <= sizeLimit else {
+            throw InputError(.invalidValue, file: path, message: "the file is larger than \(ByteCount.format(sizeLimit)); a profile or pipeline is a few KiB")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw InputError(.notUTF8, file: path, message: "the file is not UTF-8 text")
+        }
+        return text
+    }
+
+    /// Whether `path` names a file (not a directory) that exists.
+    public static func exists(_ path: String) -> Bool {
+        guard case let .success(mode) = Syscalls.fileMode(path) else { return false }
+        return mode & S_IFMT != S_IFDIR
+    }
+
+    /// The names in `directory` that end in `suffix`, sorted.
+    public static func names(in directory: String, endingWith suffix: String) throws(InputError) -> [String] {
+        switch Syscalls.listDirectory(directory) {
+        case let .success(names): return names.filter { $0.hasSuffix(suffix) }.sorted()
+        case .failure(.noSuchFileOrDirectory): throw InputError(.fileNotFound, file: directory, message: "no such directory")
+        case let .failure(errno): throw InputError(.unreadable, file: directory, message: "cannot list the directory: \(errno)")
+        }
+    }
+}
+
+/// Path arithmetic on the strings users give, without touching the file system.
+public enum Paths {
+    /// The directory part: `Examples` for `Examples/video.yaml`, empty for `video.yaml`.
+    public static func directory(of path: String) -> String {
+        FilePath(path).removingLastComponent().string
+    }
+
+    /// `path` taken relative to `directory` (unless absolute), with `.` and `..` folded:
+    /// `join("Examples", "../Profiles")` is `Profiles`.
+    public static func join(_ directory: String, _ path: String) -> String {
+        let relative = FilePath(path)
+        if relative.isAbsolute || directory.isEmpty { return relative.lexicallyNormalized().string }
+        return FilePath(directory).pushing(relative).lexicallyNormalized().string
+    }
+}
