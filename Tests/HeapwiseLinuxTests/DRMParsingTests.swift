@@ -207,6 +207,15 @@ import HeapwiseCore
         #expect(tooBig.count == 1 && tooBig[0].contains("needs 1964544 bytes"))
     }
 
+    /// Sizes from a hostile or broken caller are reported, never trapped on: the checks use
+    /// the same overflow-checked arithmetic as the layout calculator.
+    @Test func overflowingRequestsAreProblemsNotTraps() {
+        let huge = FramebufferRequest(format: FourCC("XR24")!, width: Int.max / 2, height: 3, modifier: .linear,
+                                      planes: [.init(handle: 1, offset: 0, pitch: Int.max / 2, bufferSize: 4096)])
+        #expect(huge.problems() == ["plane 0: \(Int.max / 2)×3 with pitch \(Int.max / 2) and offset 0 does not fit in 64-bit sizes"])
+        #expect(Self.request(pitch: Int.max, offset: Int.max).problems().first?.contains("does not fit in 64-bit sizes") == true)
+    }
+
     @Test func chromaPlanesUseSubsampledSizes() {
         let nv12 = FramebufferRequest(format: FourCC("NV12")!, width: 641, height: 481, modifier: .linear, planes: [
             .init(handle: 1, offset: 0, pitch: 641, bufferSize: 641 * 481 + 642 * 241),

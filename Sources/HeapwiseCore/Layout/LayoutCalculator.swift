@@ -55,12 +55,9 @@ public enum LayoutCalculator {
             planes.reserveCapacity(planeCount - leader)
             var end = 0
             for p in leader..<planeCount where placement.group(p) == leader {
-                let w = p == 0 ? alignedWidth : Arithmetic.divideRoundingUp(alignedWidth, format.hsub)
-                let h = p == 0 ? fullHeight : Arithmetic.divideRoundingUp(fullHeight, format.vsub)
-                let block = format.blockWidth[p] * format.blockHeight[p]
-                guard let rowBytes = Arithmetic.multiply(w, format.cpp[p]),
-                      let stride = Arithmetic.alignUp(Arithmetic.divideRoundingUp(rowBytes, block), pitchAlignment),
-                      let rows = Arithmetic.alignUp(h, tileRows),
+                guard let minPitch = format.minimumPitch(p, width: alignedWidth),
+                      let stride = Arithmetic.alignUp(minPitch, pitchAlignment),
+                      let rows = Arithmetic.alignUp(format.planeHeight(p, height: fullHeight), tileRows),
                       let bytes = Arithmetic.multiply(stride, rows),
                       let size = Arithmetic.add(bytes, c.paddingBytes ?? 0),
                       let offset = Arithmetic.alignUp(end, c.offsetAlignment ?? 1),

@@ -41,14 +41,17 @@ public struct FramebufferRequest: Hashable, Sendable {
         }
         var problems: [String] = []
         for (index, plane) in planes.enumerated() {
-            let planeWidth = index == 0 ? width : (width + info.hsub - 1) / info.hsub
-            let planeHeight = index == 0 ? height : (height + info.vsub - 1) / info.vsub
-            let block = info.blockWidth[index] * info.blockHeight[index]
-            let minPitch = (planeWidth * info.cpp[index] + block - 1) / block
+            let planeWidth = info.planeWidth(index, width: width)
+            let planeHeight = info.planeHeight(index, height: height)
+            guard let minPitch = info.minimumPitch(index, width: width),
+                  let needed = info.minimumPlaneBytes(index, width: width, height: height, pitch: plane.pitch, offset: plane.offset)
+            else {
+                problems.append("plane \(index): \(width)×\(height) with pitch \(plane.pitch) and offset \(plane.offset) does not fit in 64-bit sizes")
+                continue
+            }
             if plane.pitch < minPitch {
                 problems.append("plane \(index): pitch \(plane.pitch) < \(minPitch) bytes (\(planeWidth) pixels × \(info.cpp[index]) bytes)")
             }
-            let needed = (planeHeight - 1) * plane.pitch + minPitch + plane.offset
             if plane.bufferSize < needed {
                 problems.append("plane \(index): needs \(needed) bytes from its buffer ((\(planeHeight) - 1) × \(plane.pitch) + \(minPitch) + offset \(plane.offset)); the buffer has \(plane.bufferSize)")
             }
