@@ -18,7 +18,7 @@ import HeapwiseCore
             #expect(row.shared.candidate.samples == 30)
             #expect(row.shared.ratio > 0)
         }
-        let report = AllocReport(results: results)
+        let report = AllocBenchReport(results: results)
         #expect(report.text.contains("target ratio ≤ 1.05"))
         #expect(report.text.contains("shared"))
         let json = report.json.serialized(indent: nil)

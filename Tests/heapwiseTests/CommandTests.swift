@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+import HeapwiseCore
 @testable import heapwise
 
 /// The CLI's contract with scripts: exit 0 when a plan is found, 3 when none satisfies the
@@ -18,6 +19,16 @@ import Testing
             let file = path + "/" + name
             try text.write(toFile: file, atomically: true, encoding: .utf8)
             return file
+        }
+    }
+
+    /// The message argument parsing fails with, or nil when the arguments are accepted.
+    func parseFailure(_ arguments: [String]) -> String? {
+        do {
+            _ = try HeapwiseCommand.parseAsRoot(arguments)
+            return nil
+        } catch {
+            return HeapwiseCommand.message(for: error)
         }
     }
 
@@ -76,19 +87,28 @@ import Testing
         #expect(try exitCode(["plan", ok, "--heaps", heaps]) == 3)
     }
 
+    /// `heapwise formats` prints the kernel's table: a header and one row per format, NV12
+    /// with its two planes, 1- and 2-byte cpp and 2×2 subsampling; `--json` the same rows.
     @Test func formatsListsTheTable() throws {
+        #expect(try exitCode(["formats"]) == 0)
         #expect(try exitCode(["formats", "--json"]) == 0)
+        let lines = FormatInfo.table(FormatInfo.drmFormats).split(separator: "\n")
+        #expect(lines.count == FormatInfo.drmFormats.count + 1)
+        #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true).first == "name")
+        let nv12 = try #require(lines.first { $0.hasPrefix("NV12 ") }).split(separator: " ", omittingEmptySubsequences: true)
+        #expect(nv12 == ["NV12", "'NV12'", "0x3231564e", "2", "1,2", "1x1,1x1", "2", "2", "yes", "no"])
+        guard case let .array(rows) = JSON.array(FormatInfo.drmFormats.map(\.json)) else { return }
+        #expect(rows.count == FormatInfo.drmFormats.count)
     }
 
     /// `bench alloc` refuses sizes it cannot mean and allocators this machine lacks, naming
     /// what would work; memfd is on every Linux, so a tiny run passes everywhere.
     @Test func benchAllocChecksItsArguments() throws {
-        for size in ["0", "4KB", "2GiB", "-4096"] {
-            #expect(throws: (any Error).self, "--size \(size)") {
-                try HeapwiseCommand.parseAsRoot(["bench", "alloc", "--size", size])
-            }
+        for (size, reason) in [("0", "out of range"), ("4KB", "not a size"), ("2GiB", "out of range"), ("-4096", "Missing value for '--size <size>'")] {
+            let message = parseFailure(["bench", "alloc", "--size", size])
+            #expect(message?.contains(reason) == true, "--size \(size): \(message ?? "accepted")")
         }
-        #expect(throws: (any Error).self) { try HeapwiseCommand.parseAsRoot(["bench", "alloc", "--pairs", "0"]) }
+        #expect(parseFailure(["bench", "alloc", "--pairs", "0"]) == "--pairs must be at least 1")
         #expect(try exitCode(["bench", "alloc", "--allocator", "no-such-heap"]) == 2)
         #expect(try exitCode(["bench", "alloc", "--allocator", "memfd", "--size", "4KiB", "--pairs", "5", "--json"]) == 0)
     }

@@ -15,6 +15,17 @@ public enum HeapKind: String, Hashable, Sendable, CaseIterable {
     case memfd
     /// A heap Heapwise does not recognise; its properties come from the catalog file.
     case other
+
+    // The defaults below are what a heap of the kind is unless a catalog says otherwise:
+    // the one place both catalog files and live discovery take them from.
+
+    /// CMA areas and carveouts hand out physically contiguous memory; the rest scatter
+    /// (an unknown heap is assumed scattered: it never claims contiguity it lacks).
+    public var isContiguous: Bool { self == .cma || self == .carveout }
+    /// Only the uncached system heap maps write-combined.
+    public var isCached: Bool { self != .systemUncached }
+    /// Every kind but memfd is a dma-buf a device can import.
+    public var isDeviceShareable: Bool { self != .memfd }
 }
 
 /// The properties of one heap that decide whether a buffer may come from it.
@@ -47,6 +58,12 @@ public struct Heap: Hashable, Sendable {
         self.capacity = capacity
         self.free = free
         self.deviceShareable = deviceShareable
+    }
+
+    /// A heap with its kind's defaults for contiguity, caching and shareability.
+    public init(name: String, kind: HeapKind, addressBits: Int, capacity: Int? = nil, free: Int? = nil) {
+        self.init(name: name, kind: kind, contiguous: kind.isContiguous, addressBits: addressBits, cached: kind.isCached,
+                  capacity: capacity, free: free, deviceShareable: kind.isDeviceShareable)
     }
 
     /// Whether this heap's buffers are acceptable wherever `other`'s are: at least as

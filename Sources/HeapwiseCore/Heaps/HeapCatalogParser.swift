@@ -31,8 +31,8 @@ public enum HeapCatalogParser {
             let hint = NameMatch.closest(to: kindText, among: kinds).map { "did you mean '\($0)'?" } ?? "kinds: \(kinds.joined(separator: ", "))"
             throw kindValue.error(.unknownName, "unknown heap kind '\(kindText)': \(hint)")
         }
-        // Defaults follow the kind: CMA and carveouts are contiguous, uncached kinds uncached.
-        let contiguous = try f["contiguous"]?.bool() ?? (kind == .cma || kind == .carveout)
+        // Defaults follow the kind (`HeapKind.isContiguous`, …).
+        let contiguous = try f["contiguous"]?.bool() ?? kind.isContiguous
         let addressBits = try f["address_bits"]?.int() ?? 64
         guard (12...64).contains(addressBits) else {
             throw (f["address_bits"] ?? item).error("address_bits must be between 12 and 64, got \(addressBits)")
@@ -45,9 +45,9 @@ public enum HeapCatalogParser {
         }
         return Heap(
             name: try nameValue.string(), kind: kind, contiguous: contiguous, addressBits: addressBits,
-            cached: try f["cached"]?.bool() ?? (kind != .systemUncached),
+            cached: try f["cached"]?.bool() ?? kind.isCached,
             capacity: sizes[0], free: sizes[1],
-            deviceShareable: try f["device_shareable"]?.bool() ?? (kind != .memfd)
+            deviceShareable: try f["device_shareable"]?.bool() ?? kind.isDeviceShareable
         )
     }
 }

@@ -4,17 +4,7 @@ import HeapwiseCore
 /// back along the plan's heaps, or to CPU-only memfd on a machine without heaps), write a
 /// test pattern through `withCPUAccess`, read it back, and describe each buffer.
 public struct PlanAllocation {
-    public struct Row: Hashable, Sendable {
-        public let image: Int
-        public let buffer: Int
-        public let heap: String
-        public let fd: Int32
-        public let inode: UInt64
-        public let size: Int
-        public let name: String?
-        public let exporter: String?
-        public let verified: Bool
-    }
+    public typealias Row = AllocationReport.Row
 
     public let rows: [Row]
     public let heap: Heap
@@ -22,6 +12,17 @@ public struct PlanAllocation {
     public let failedAttempts: [(heap: String, error: LinuxError)]
     /// The buffers themselves; they stay allocated while this value lives.
     public let buffers: AllocatedPlan
+
+    /// What was allocated, as the plain values `heapwise plan --allocate` prints.
+    public var report: AllocationReport {
+        AllocationReport(
+            heap: heap.name, cpuOnly: cpuOnly, heapDirectory: HeapDiscovery.heapDirectory,
+            fallbacks: failedAttempts.map {
+                .init(heap: $0.heap, reason: $0.error.errno.map { "\($0)" } ?? $0.error.message, error: $0.error.description)
+            },
+            rows: rows
+        )
+    }
 
     /// - Parameter live: whether the plan's catalog came from this machine's heaps. When it
     ///   did not (no `/dev/dma_heap` here), buffers come from memfd and are labelled CPU-only.

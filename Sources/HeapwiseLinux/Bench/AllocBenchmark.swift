@@ -17,20 +17,7 @@ import HeapwiseCore
 /// into a pattern that favours one position of a fixed ABBA cycle, and the baseline measured
 /// against itself came out 1.76× "slower". The random order is seeded, so runs repeat.
 public struct AllocBenchmark {
-    public struct Result: Hashable, Sendable {
-        public let allocator: String
-        public let size: Int
-        /// `allocateUnique` + `close()` against the C baseline.
-        public let comparison: PairedComparison
-        /// `allocate` (a shared `DMABuf`) + `close()` against the same baseline samples.
-        public let shared: PairedComparison
-        public var heapwise: LatencySummary { comparison.candidate }
-        public var baseline: LatencySummary { comparison.baseline }
-        public var ratio: Double { comparison.ratio }
-    }
-
     public static let sizes = [4 << 10, 1 << 20, 8 << 20]
-    public static let targetRatio = 1.05
     /// Pairs per row unless told otherwise. In the lab guest 2000 pairs left the control
     /// ratio ±0.02–0.03 from 1; 5000 bring it within ±0.01, and cost a memfd row under a
     /// second there (an allocation that takes longer stops at the time limit first).
@@ -58,8 +45,8 @@ public struct AllocBenchmark {
 
     /// One row per allocator and size; sizes an allocator cannot hold twice over (a small
     /// CMA area) are left out.
-    public func run(_ allocators: [BufferAllocator], sizes: [Int] = AllocBenchmark.sizes) throws(LinuxError) -> [Result] {
-        var results: [Result] = []
+    public func run(_ allocators: [BufferAllocator], sizes: [Int] = AllocBenchmark.sizes) throws(LinuxError) -> [AllocBenchResult] {
+        var results: [AllocBenchResult] = []
         var order = SplitMix64(seed: seed)
         for allocator in allocators {
             for size in sizes {
@@ -72,7 +59,7 @@ public struct AllocBenchmark {
 
     private enum Side { case heapwise, shared, baseline, control }
 
-    private func row(_ allocator: BufferAllocator, size: Int, order: inout SplitMix64) throws(LinuxError) -> Result {
+    private func row(_ allocator: BufferAllocator, size: Int, order: inout SplitMix64) throws(LinuxError) -> AllocBenchResult {
         var mine: [Duration] = [], shared: [Duration] = [], base: [Duration] = [], control: [Duration] = []
         mine.reserveCapacity(pairs)
         shared.reserveCapacity(pairs)
@@ -92,7 +79,7 @@ public struct AllocBenchmark {
                 }
             }
         }
-        return Result(allocator: allocator.heap.name, size: size,
+        return AllocBenchResult(allocator: allocator.heap.name, size: size,
                       comparison: PairedComparison(candidate: mine, baseline: base, control: control),
                       shared: PairedComparison(candidate: shared, baseline: base, control: control))
     }

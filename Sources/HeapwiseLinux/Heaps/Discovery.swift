@@ -1,27 +1,6 @@
 import Glibc
 import HeapwiseCore
 
-/// A heap found on this machine, with what this user can do with it.
-public struct DiscoveredHeap: Hashable, Sendable {
-    public var heap: Heap
-    /// The node allocations go through.
-    public var node: String
-    /// Whether this user can open the node (heaps are often 0600 root).
-    public var accessible: Bool
-    /// For a CMA heap, the area's page allocation counters from `/sys/kernel/mm/cma/<name>/`
-    /// (`CONFIG_CMA_SYSFS`): failures there are the first sign of an exhausted or fragmented area.
-    public var cmaPagesAllocated: Int?
-    public var cmaPagesFailed: Int?
-
-    public init(heap: Heap, node: String, accessible: Bool, cmaPagesAllocated: Int? = nil, cmaPagesFailed: Int? = nil) {
-        self.heap = heap
-        self.node = node
-        self.accessible = accessible
-        self.cmaPagesAllocated = cmaPagesAllocated
-        self.cmaPagesFailed = cmaPagesFailed
-    }
-}
-
 /// Finds the allocators of the running kernel: `/dev/dma_heap/*`, `/dev/udmabuf`, and
 /// memfd (always there), and describes each as the resolver's `Heap`.
 public enum HeapDiscovery {
@@ -51,8 +30,7 @@ public enum HeapDiscovery {
         for name in ((try? Syscalls.listDirectory(directory).get()) ?? []).sorted() {
             let node = directory + "/" + name
             let kind = kind(ofHeapNamed: name)
-            var heap = Heap(name: name, kind: kind, contiguous: kind == .cma || kind == .carveout,
-                            addressBits: physicalBits, cached: kind != .systemUncached)
+            var heap = Heap(name: name, kind: kind, addressBits: physicalBits)
             if kind == .cma {
                 // The default CMA area's size is what /proc/meminfo reports as CmaTotal.
                 heap.capacity = ProcFiles.meminfo("CmaTotal", from: meminfo)

@@ -9,9 +9,7 @@ import SystemPackage
 /// labels it *not device-shareable* everywhere, and the resolver never picks it for a plan
 /// with a device participant unless the user asks.
 public final class Memfd: BufferAllocator {
-    public static let description = Heap(
-        name: "memfd", kind: .memfd, contiguous: false, addressBits: 64, cached: true, deviceShareable: false
-    )
+    public static let description = Heap(name: "memfd", kind: .memfd, addressBits: 64)
     public let heap = Memfd.description
     public let node = "memfd"
     /// `node` as the buffers' origin, made once.

@@ -21,7 +21,7 @@ public final class Udmabuf: BufferAllocator {
     private let origin: DMABufOrigin
     private let device: Descriptor
 
-    public static let description = Heap(name: "udmabuf", kind: .udmabuf, contiguous: false, addressBits: 64, cached: true)
+    public static let description = Heap(name: "udmabuf", kind: .udmabuf, addressBits: 64)
 
     public init(path: String = Udmabuf.devicePath) throws(LinuxError) {
         node = path

@@ -20,8 +20,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Timed resolves per pipeline size.")
         var iterations = 2000
 
-        @Flag(help: "Print JSON for scripts.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func validate() throws {
             guard iterations > 0 else { throw ValidationError("--iterations must be at least 1") }
@@ -36,7 +35,7 @@ struct Bench: ParsableCommand {
             }
             let results = ResolveBenchmark(profiles: profiles).run(iterations: iterations)
             let report = ResolveReport(results: results, profileCount: profiles.count)
-            print(json ? report.json.serialized() : report.text)
+            print(output.json ? report.json.serialized() : report.text)
         }
     }
 }

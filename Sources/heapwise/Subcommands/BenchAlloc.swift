@@ -27,8 +27,7 @@ extension Bench {
         @Option(help: "Stop an allocator and size after this many seconds (once it has 20 pairs).")
         var seconds = 1.0
 
-        @Flag(help: "Print JSON for scripts.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         /// Sizes past this are not a latency benchmark but a test of the machine's memory.
         static let largestSize = 1 << 30
@@ -62,7 +61,7 @@ extension Bench {
                 }
                 chosen = available.filter { allocators.contains($0.heap.name) }
             }
-            let results: [AllocBenchmark.Result]
+            let results: [AllocBenchResult]
             do {
                 let benchmark = AllocBenchmark(pairs: pairs, timeLimit: .seconds(seconds))
                 results = try benchmark.run(chosen, sizes: sizes.isEmpty ? AllocBenchmark.sizes : sizes)
@@ -70,8 +69,8 @@ extension Bench {
                 printError("heapwise: error: \(error)")
                 throw Exit.allocationFailed
             }
-            let report = AllocReport(results: results)
-            print(json ? report.json.serialized() : report.text)
+            let report = AllocBenchReport(results: results)
+            print(output.json ? report.json.serialized() : report.text)
         }
     }
 }

@@ -21,8 +21,7 @@ struct Devices: ParsableCommand {
     @Option(help: "The frame height V4L2 drivers are asked about.")
     var height = ProbedDevices.defaultSize.height
 
-    @Flag(help: "Print JSON for scripts.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if let profile, DeviceReference(profile) == nil {
@@ -50,31 +49,13 @@ struct Devices: ParsableCommand {
             print(ProfileWriter.yaml(probed), terminator: "")
             return
         }
-        var probed: [(DeviceReference, Result<DeviceProfile, LinuxError>)] = []
-        for reference in ProbedDevices.references() {
+        let report = DevicesReport(entries: ProbedDevices.references().map { reference -> DevicesReport.Entry in
             do {
-                probed.append((reference, .success(try ProbedDevices.profile(reference, width: width, height: height))))
+                return .init(device: reference.description, profile: try ProbedDevices.profile(reference, width: width, height: height))
             } catch {
-                probed.append((reference, .failure(error)))
+                return .init(device: reference.description, error: "\(error)")
             }
-        }
-        if json {
-            print(JSON.array(probed.map { reference, result in
-                switch result {
-                case let .success(profile): .object([("device", .string(reference.description)), ("profile", profile.json)])
-                case let .failure(error): .object([("device", .string(reference.description)), ("error", .string(error.description))])
-                }
-            }).serialized())
-            return
-        }
-        if probed.isEmpty {
-            print("No DRM or V4L2 device this user can open (/dev/dri/card*, /dev/video*).")
-        }
-        for (reference, result) in probed {
-            switch result {
-            case let .success(profile): print(profile.summary(as: reference.description))
-            case let .failure(error): print("\(reference): cannot probe: \(error)\n")
-            }
-        }
+        })
+        print(output.json ? report.json.serialized() : report.text)
     }
 }

@@ -27,8 +27,7 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Allocate the chosen plan's buffers, write and verify a test pattern, and list them.")
     var allocate = false
 
-    @Flag(help: "Print JSON for scripts.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if allocate && heaps != nil {
@@ -55,7 +54,7 @@ struct PlanCommand: ParsableCommand {
             throw reportInvalidInput(error)
         }
         guard allocate, let chosen = resolution.chosen else {
-            print(json ? resolution.json.serialized() : resolution.text())
+            print(output.json ? resolution.json.serialized() : resolution.text())
             if resolution.chosen == nil { throw Exit.unsatisfiable }
             return
         }
@@ -63,16 +62,16 @@ struct PlanCommand: ParsableCommand {
         do {
             allocation = try PlanAllocation.run(chosen, count: resolution.pipeline.count, catalog: resolution.catalog, live: live)
         } catch {
-            print(json ? resolution.json.serialized() : resolution.text())
+            print(output.json ? resolution.json.serialized() : resolution.text())
             printError("heapwise: error: \(error)")
             throw Exit.allocationFailed
         }
-        if json {
+        if output.json {
             guard case let .object(fields) = resolution.json else { return }
-            print(JSON.object(fields + [("allocation", allocation.json)]).serialized())
+            print(JSON.object(fields + [("allocation", allocation.report.json)]).serialized())
         } else {
             print(resolution.text())
-            print("\n" + allocation.text)
+            print("\n" + allocation.report.text)
         }
         if allocation.rows.contains(where: { !$0.verified }) { throw Exit.allocationFailed }
     }

@@ -2,10 +2,10 @@ import HeapwiseCore
 
 /// The printed form of `heapwise bench alloc`, with the target checked, beside
 /// `ResolveReport` for `bench resolve`.
-public struct AllocReport: Sendable {
-    public let results: [AllocBenchmark.Result]
+public struct AllocBenchReport: Sendable {
+    public let results: [AllocBenchResult]
 
-    public init(results: [AllocBenchmark.Result]) { self.results = results }
+    public init(results: [AllocBenchResult]) { self.results = results }
 
     /// The largest Heapwise/baseline ratio of any allocator and size.
     public var worstRatio: Double { results.map(\.ratio).max() ?? 0 }
@@ -23,7 +23,7 @@ public struct AllocReport: Sendable {
                 r.ratio.twoDecimals, r.shared.ratio.twoDecimals, r.comparison.controlRatio.twoDecimals,
             ])
         }
-        let target = AllocBenchmark.targetRatio
+        let target = AllocBenchResult.targetRatio
         return table.render()
             + "\nratio: median over pairs of Heapwise time (allocateUnique + close) / raw C time"
             + "\nshared: the same through a shared DMABuf (allocate + close, one reference-counted object more)"

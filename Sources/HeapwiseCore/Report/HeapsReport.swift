@@ -1,0 +1,58 @@
+/// `heapwise heaps`: this machine's allocators and what this user can do with each.
+public struct HeapsReport: Hashable, Sendable {
+    public var heaps: [DiscoveredHeap]
+    /// Where dma-buf heaps live (`/dev/dma_heap`), for the "this machine has none" note.
+    public var heapDirectory: String
+    /// What to do about a node this user cannot open.
+    public var inaccessibleRemedy: String
+
+    public init(heaps: [DiscoveredHeap], heapDirectory: String, inaccessibleRemedy: String) {
+        self.heaps = heaps
+        self.heapDirectory = heapDirectory
+        self.inaccessibleRemedy = inaccessibleRemedy
+    }
+
+    public var text: String {
+        var table = TextTable(["heap", "kind", "node", "contiguous", "cached", "addr bits", "capacity", "free", "devices", "you"])
+        for entry in heaps {
+            let heap = entry.heap
+            table.append([
+                heap.name, heap.kind.rawValue, entry.node, heap.contiguous ? "yes" : "no", heap.cached ? "yes" : "no",
+                "\(heap.addressBits)", heap.capacity.map(ByteCount.format) ?? "-", heap.free.map(ByteCount.format) ?? "-",
+                heap.deviceShareable ? "yes" : "no (CPU only)", entry.accessible ? "can allocate" : "no access",
+            ])
+        }
+        var lines = [table.render()]
+        if !heaps.contains(where: { $0.heap.kind != .memfd && $0.heap.kind != .udmabuf }) {
+            lines.append("\nThis machine has no \(heapDirectory): plans use the built-in catalog, and allocation falls back to CPU-only memfd.")
+        }
+        for entry in heaps {
+            if let failed = entry.cmaPagesFailed, let allocated = entry.cmaPagesAllocated {
+                lines.append("\(entry.heap.name): CMA area pages allocated \(allocated), failed \(failed) (/sys/kernel/mm/cma/\(entry.heap.name))")
+            }
+        }
+        for entry in heaps where !entry.accessible {
+            lines.append("note: \(entry.node): \(inaccessibleRemedy)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public var json: JSON {
+        .array(heaps.map { entry in
+            .object([
+                ("name", .string(entry.heap.name)),
+                ("kind", .string(entry.heap.kind.rawValue)),
+                ("node", .string(entry.node)),
+                ("contiguous", .bool(entry.heap.contiguous)),
+                ("cached", .bool(entry.heap.cached)),
+                ("address_bits", .int(entry.heap.addressBits)),
+                ("capacity", entry.heap.capacity.map(JSON.int) ?? .null),
+                ("free", entry.heap.free.map(JSON.int) ?? .null),
+                ("device_shareable", .bool(entry.heap.deviceShareable)),
+                ("accessible", .bool(entry.accessible)),
+                ("cma_pages_allocated", entry.cmaPagesAllocated.map(JSON.int) ?? .null),
+                ("cma_pages_failed", entry.cmaPagesFailed.map(JSON.int) ?? .null),
+            ])
+        })
+    }
+}
