@@ -66,21 +66,11 @@ public enum ProfileParser {
     }
 
     static func parseFormat(_ value: YAMLValue) throws(InputError) -> FormatInfo {
-        let text = try value.string()
-        do {
-            return try FormatInfo.parse(text)
-        } catch {
-            throw value.error(.unknownName, error.description)
-        }
+        try value.name { (text) throws(FormatError) in try FormatInfo.parse(text) }
     }
 
     static func parseModifier(_ value: YAMLValue) throws(InputError) -> Modifier {
-        let text = try value.string()
-        do {
-            return try Modifier.parse(text)
-        } catch {
-            throw value.error(.unknownName, error.description)
-        }
+        try value.name { (text) throws(ModifierError) in try Modifier.parse(text) }
     }
 }
 

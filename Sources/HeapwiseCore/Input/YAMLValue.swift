@@ -122,6 +122,17 @@ struct YAMLValue {
         }
     }
 
+    /// A name that `lookup` resolves (a format, a modifier); a name it does not know is an
+    /// `.unknownName` error at this value, with `lookup`'s message (which suggests a spelling).
+    func name<T, E: HeapwiseError>(_ lookup: (String) throws(E) -> T) throws(InputError) -> T {
+        let text = try string()
+        do {
+            return try lookup(text)
+        } catch {
+            throw self.error(.unknownName, error.description)
+        }
+    }
+
     /// A single string or a list of strings.
     func strings() throws(InputError) -> [String] {
         if case .sequence = node {
