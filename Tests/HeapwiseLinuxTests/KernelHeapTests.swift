@@ -212,3 +212,18 @@ extension KernelHeapTests {
         #expect(try imported.info().exporter == "system")
     }
 }
+
+/// The README's "Allocating from Swift" example, as written there, against the lab's system heap.
+@Suite(.enabled(if: KernelLab.active, "needs the kernel lab (HEAPWISE_LAB=1)"))
+struct ReadmeExampleTests {
+    @Test func allocatingFromSwiftRunsAsDocumented() throws {
+        let heap = try DMAHeap(Heap(name: "system", kind: .system, addressBits: 64))  // the kind's defaults
+        let frame = try heap.allocateUnique(byteCount: 640 * 480 * 4)   // rounded up to whole pages
+        try frame.setName("camera-0")                                    // DMA_BUF_SET_NAME
+        try frame.withCPUAccess(.write) { bytes in bytes.copyBytes(from: repeatElement(0x80, count: bytes.count)) }
+        let shared = DMABuf(frame)     // `frame` is consumed; `shared` now owns the descriptor
+        shared.withUnsafeDescriptor { fd in /* hand fd to another API for the length of this call */ }
+        #expect(try shared.info().name == "camera-0")
+        #expect(try shared.withCPUAccess(.read) { $0.allSatisfy { $0 == 0x80 } })
+    }
+}
