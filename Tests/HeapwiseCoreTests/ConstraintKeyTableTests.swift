@@ -78,6 +78,30 @@ import Testing
         }
     }
 
+    /// `merged(with:)` and `overriding(with:)` walk plain-data keys on raw bytes for speed;
+    /// they must give exactly what each key's own (closure) merge and override give.
+    @Test func theFastPathsAgreeWithEachKeysOwnOperations() throws {
+        var rng = SplitMix64(seed: 12)
+        for _ in 0..<Self.cases {
+            let a = Constraints.random(using: &rng), b = Constraints.random(using: &rng)
+            var merged = Constraints()
+            for key in ConstraintKey.all { try key.merge(&merged, a, b) }
+            #expect(try a.merged(with: b) == merged)
+            var overridden = a
+            for key in ConstraintKey.all { key.override(&overridden, b) }
+            #expect(a.overriding(with: b) == overridden)
+        }
+    }
+
+    /// An overflowing alignment names its key and both values, from the fast path too.
+    @Test func overflowNamesTheKey() {
+        let a = Constraints(offsetAlignment: 4, sizeAlignment: 1 << 62)
+        let b = Constraints(offsetAlignment: 8, sizeAlignment: (1 << 62) - 1)
+        #expect(throws: ConstraintError.alignmentOverflow(field: "size_alignment", 1 << 62, (1 << 62) - 1)) {
+            try a.merged(with: b)
+        }
+    }
+
     /// The README documents every key in its profile example.
     @Test func theReadmeDocumentsEveryKey() throws {
         let readme = try Repository.read("README.md")

@@ -11,19 +11,21 @@ public struct ConstraintKey: Sendable {
     public let name: String
     /// What the rule means, for people: one line.
     public let explanation: String
-    /// How two devices' values combine, in words (the law `merge` implements).
+    /// How two devices' values combine.
     public let law: MergeLaw
 
-    /// Takes `specific`'s value when it has one (most specific rule wins).
-    let override: @Sendable (inout Constraints, Constraints) -> Void
-    /// Sets the merge of `a`'s and `b`'s values into `result`.
-    let merge: @Sendable (inout Constraints, Constraints, Constraints) throws(ConstraintError) -> Void
+    /// Where the value lives, for the hot path (`Constraints.merged`, `overriding`).
+    let layout: ConstraintKeyLayout
     /// Reads the key's YAML value into the constraints.
     let parse: @Sendable (YAMLValue, inout Constraints) throws(InputError) -> Void
     /// `key: value` when set, for `ProfileWriter`.
     let write: @Sendable (Constraints) -> String?
     /// Checks a set value; nil when valid or unset.
     let check: @Sendable (Constraints) -> ConstraintError?
+    /// The merge, through closures: what the hot path calls for `.other` storage, and what
+    /// the tests compare the hot path with.
+    let merge: @Sendable (inout Constraints, Constraints, Constraints) throws(ConstraintError) -> Void
+    let override: @Sendable (inout Constraints, Constraints) -> Void
     /// How many sample values the key has, and a setter for sample `i`: values real
     /// profiles use, which the property tests draw from.
     let sampleCount: Int
@@ -50,9 +52,8 @@ public struct ConstraintKey: Sendable {
         case finerPartition = "finer partition"
     }
 
-    init<Value: Hashable & Sendable>(
+    init<Value: ConstraintValue>(
         _ name: String, _ field: WritableKeyPath<Constraints, Value?> & Sendable, law: MergeLaw,
-        combine: @escaping @Sendable (Value, Value) throws(ConstraintError) -> Value,
         read: @escaping @Sendable (YAMLValue) throws(InputError) -> Value,
         write: @escaping @Sendable (Value) -> String,
         check: @escaping @Sendable (Value) -> ConstraintError? = { _ in nil },
@@ -62,22 +63,80 @@ public struct ConstraintKey: Sendable {
         self.name = name
         self.explanation = explanation
         self.law = law
+        let access = FieldAccess(field)
+        layout = ConstraintKeyLayout(offset: access.offset ?? 0, storage: access.offset == nil ? .other : Value.storage, law: law)
         override = { target, specific in
-            if let value = specific[keyPath: field] { target[keyPath: field] = value }
+            if let value = access.get(specific) { access.set(&target, value) }
         }
         merge = { (result: inout Constraints, a: Constraints, b: Constraints) throws(ConstraintError) in
-            switch (a[keyPath: field], b[keyPath: field]) {
-            case let (x?, y?): result[keyPath: field] = try combine(x, y)
-            case let (x, y): result[keyPath: field] = x ?? y
+            switch (access.get(a), access.get(b)) {
+            case let (x?, y?):
+                guard let merged = Value.merge(x, y, by: law) else { throw ConstraintKey.overflow(name, x, y) }
+                access.set(&result, merged)
+            case let (x, y): access.set(&result, x ?? y)
             }
         }
         parse = { (value: YAMLValue, target: inout Constraints) throws(InputError) in
-            target[keyPath: field] = try read(value)
+            access.set(&target, try read(value))
         }
-        self.write = { c in c[keyPath: field].map { "\(name): \(write($0))" } }
-        self.check = { c in c[keyPath: field].flatMap(check) }
+        self.write = { c in access.get(c).map { "\(name): \(write($0))" } }
+        self.check = { c in access.get(c).flatMap(check) }
         sampleCount = samples.count
-        setSample = { c, index in c[keyPath: field] = samples[index % samples.count] }
-        isSet = { c in c[keyPath: field] != nil }
+        setSample = { c, index in access.set(&c, samples[index % samples.count]) }
+        isSet = { c in access.get(c) != nil }
+    }
+
+    /// The error for two values whose merge does not fit: only alignments can overflow.
+    static func overflow<Value>(_ name: String, _ a: Value, _ b: Value) -> ConstraintError {
+        guard let a = a as? Int, let b = b as? Int else { preconditionFailure("\(name): only numbers overflow") }
+        return .alignmentOverflow(field: name, a, b)
+    }
+}
+
+/// A key as the resolver's hot path sees it: plain data, so walking the table costs no
+/// reference counting (`ConstraintKey` itself holds closures, and copying one retains them).
+struct ConstraintKeyLayout: Sendable {
+    /// The value's byte offset in `Constraints` (unused for `.other` storage).
+    let offset: Int
+    let storage: ConstraintStorage
+    let law: ConstraintKey.MergeLaw
+}
+
+/// Reading and writing one stored property of `Constraints`: at its byte offset when the
+/// value is plain data (every key so far), else through its key path (a future list-valued
+/// key), which costs tens of nanoseconds where a load costs one.
+struct FieldAccess<Value>: Sendable {
+    let field: WritableKeyPath<Constraints, Value?> & Sendable
+    /// The property's byte offset, when its value can be loaded and stored as bytes.
+    let offset: Int?
+
+    init(_ field: WritableKeyPath<Constraints, Value?> & Sendable) {
+        self.field = field
+        offset = _isPOD(Value?.self) ? MemoryLayout<Constraints>.offset(of: field) : nil
+    }
+
+    @inline(__always)
+    func get(_ c: Constraints) -> Value? {
+        guard let offset else { return c[keyPath: field] }
+        return c.load(Value.self, at: offset)
+    }
+
+    @inline(__always)
+    func set(_ c: inout Constraints, _ value: Value?) {
+        guard let offset else { return c[keyPath: field] = value }
+        c.store(value, at: offset)
+    }
+}
+
+extension Constraints {
+    /// The optional value of plain-data type `T` at byte `offset` (a stored property's).
+    @inline(__always)
+    func load<T>(_ type: T.Type, at offset: Int) -> T? {
+        withUnsafeBytes(of: self) { $0.load(fromByteOffset: offset, as: T?.self) }
+    }
+
+    @inline(__always)
+    mutating func store<T>(_ value: T?, at offset: Int) {
+        withUnsafeMutableBytes(of: &self) { $0.storeBytes(of: value, toByteOffset: offset, as: T?.self) }
     }
 }

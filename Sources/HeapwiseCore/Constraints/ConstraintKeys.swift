@@ -20,12 +20,12 @@ extension ConstraintKey {
         limit("max_pitch", \.maxPitch, law: .minimum, samples: [4096, 16384, 65536], "bytes"),
         flag("contiguous", \.contiguous, law: .either, "true: needs physically contiguous memory"),
         ConstraintKey(
-            "address_bits", \.addressBits, law: .minimum, combine: { min($0, $1) }, read: readInt,
+            "address_bits", \.addressBits, law: .minimum, read: readInt,
             write: { "\($0)" }, check: { (12...64).contains($0) ? nil : .addressBitsOutOfRange($0) },
             samples: [32, 36, 40, 48, 64], "highest physical address bit it can reach (the DMA mask width)"),
         flag("iommu", \.iommu, law: .both, "behind an IOMMU: pages above the mask are mapped for it"),
         ConstraintKey(
-            "cache", \.cache, law: .stricter, combine: { max($0, $1) },
+            "cache", \.cache, law: .stricter,
             read: { (value: YAMLValue) throws(InputError) -> CacheRequirement in
                 let text = try value.string()
                 guard let cache = CacheRequirement(rawValue: text) else {
@@ -36,7 +36,7 @@ extension ConstraintKey {
             write: { $0.rawValue }, samples: CacheRequirement.allCases,
             "coherent | noncoherent | uncached (needs an uncached heap)"),
         ConstraintKey(
-            "plane_placement", \.placement, law: .finerPartition, combine: { $0.refined(with: $1) },
+            "plane_placement", \.placement, law: .finerPartition,
             read: PlanePlacement.parse, write: \.yaml,
             samples: PlanePlacement.samples,
             "planes that must be separate buffers"),
@@ -49,12 +49,7 @@ extension ConstraintKey {
         samples: [Int], _ explanation: String
     ) -> ConstraintKey {
         ConstraintKey(
-            name, field, law: .leastCommonMultiple,
-            combine: { (a: Int, b: Int) throws(ConstraintError) -> Int in
-                guard let value = Arithmetic.lcm(a, b) else { throw .alignmentOverflow(field: name, a, b) }
-                return value
-            },
-            read: readInt, write: { "\($0)" },
+            name, field, law: .leastCommonMultiple, read: readInt, write: { "\($0)" },
             check: { value in
                 if value <= 0 { return .nonPositive(field: name, value) }
                 if powerOfTwo && value & (value - 1) != 0 { return .notPowerOfTwo(field: name, value) }
@@ -68,7 +63,7 @@ extension ConstraintKey {
         _ name: String, _ field: WritableKeyPath<Constraints, Int?> & Sendable, law: MergeLaw, samples: [Int], _ explanation: String
     ) -> ConstraintKey {
         ConstraintKey(
-            name, field, law: law, combine: law == .maximum ? larger : smaller,
+            name, field, law: law,
             read: readInt, write: { "\($0)" },
             check: { $0 > 0 ? nil : .nonPositive(field: name, $0) }, samples: samples, explanation)
     }
@@ -78,7 +73,7 @@ extension ConstraintKey {
         _ name: String, _ field: WritableKeyPath<Constraints, Int?> & Sendable, samples: [Int], _ explanation: String
     ) -> ConstraintKey {
         ConstraintKey(
-            name, field, law: .maximum, combine: { max($0, $1) }, read: readInt, write: { "\($0)" },
+            name, field, law: .maximum, read: readInt, write: { "\($0)" },
             check: { $0 >= 0 ? nil : .negative(field: name, $0) }, samples: samples, explanation)
     }
 
@@ -87,16 +82,15 @@ extension ConstraintKey {
         _ name: String, _ field: WritableKeyPath<Constraints, Bool?> & Sendable, law: MergeLaw, _ explanation: String
     ) -> ConstraintKey {
         ConstraintKey(
-            name, field, law: law, combine: law == .either ? either : both,
+            name, field, law: law,
             read: readBool, write: { "\($0)" }, samples: [false, true], explanation)
     }
 
     private static let readInt: @Sendable (YAMLValue) throws(InputError) -> Int = { (value) throws(InputError) in try value.int() }
     private static let readBool: @Sendable (YAMLValue) throws(InputError) -> Bool = { (value) throws(InputError) in try value.bool() }
-    private static let larger: @Sendable (Int, Int) throws(ConstraintError) -> Int = { max($0, $1) }
-    private static let smaller: @Sendable (Int, Int) throws(ConstraintError) -> Int = { min($0, $1) }
-    private static let either: @Sendable (Bool, Bool) throws(ConstraintError) -> Bool = { $0 || $1 }
-    private static let both: @Sendable (Bool, Bool) throws(ConstraintError) -> Bool = { $0 && $1 }
+
+    /// The table as the hot path walks it (see `ConstraintKeyLayout`).
+    static let layouts: [ConstraintKeyLayout] = all.map(\.layout)
 
     /// The key named `name`, if there is one.
     public static func named(_ name: String) -> ConstraintKey? {

@@ -86,9 +86,42 @@ public struct Constraints: Hashable, Sendable {
     /// Key by key, `specific`'s rule where it has one, else this one's: how a usage refines
     /// a device-wide rule and a format entry refines its usage.
     public func overriding(with specific: Constraints) -> Constraints {
+        // Most format entries refine nothing: skip the table walk for them.
+        if specific == Constraints() { return self }
         var result = self
-        for key in ConstraintKey.all { key.override(&result, specific) }
+        result.override(with: specific)
         return result
+    }
+
+    /// `overriding(with:)` in place.
+    public mutating func override(with specific: Constraints) {
+        if specific == Constraints() { return }
+        withUnsafeBytes(of: specific) { from in
+            withUnsafeMutableBytes(of: &self) { to in
+                for key in ConstraintKey.layouts {
+                    switch key.storage {
+                    case .int: Self.overrideField(Int.self, key, from, to)
+                    case .bool: Self.overrideField(Bool.self, key, from, to)
+                    case .cache: Self.overrideField(CacheRequirement.self, key, from, to)
+                    case .placement: Self.overrideField(PlanePlacement.self, key, from, to)
+                    case .other: break
+                    }
+                }
+            }
+        }
+        for (index, key) in ConstraintKey.layouts.enumerated() where key.storage == .other {
+            ConstraintKey.all[index].override(&self, specific)
+        }
+    }
+
+    /// One plain-data key: `specific`'s value, where it has one, replaces this one's.
+    @inline(__always)
+    private static func overrideField<Value>(
+        _ type: Value.Type, _ key: ConstraintKeyLayout, _ from: UnsafeRawBufferPointer, _ to: UnsafeMutableRawBufferPointer
+    ) {
+        if let value = from.load(fromByteOffset: key.offset, as: Value?.self) {
+            to.storeBytes(of: value, toByteOffset: key.offset, as: Value?.self)
+        }
     }
 
     /// The keys set here, in table order.

@@ -9,9 +9,61 @@ extension Constraints {
     /// The rules a buffer shared by both devices must follow: each key merged by its law
     /// (`ConstraintKey.law`).
     public func merged(with other: Constraints) throws(ConstraintError) -> Constraints {
-        var result = Constraints()
-        for key in ConstraintKey.all { try key.merge(&result, self, other) }
+        var result = self
+        try result.merge(with: other)
         return result
+    }
+
+    /// Merges `other`'s rules into these, in place: the resolver folds participants this way.
+    public mutating func merge(with other: Constraints) throws(ConstraintError) {
+        // Unset is every law's identity, so an empty side needs no table walk.
+        if other == Constraints() { return }
+        if self == Constraints() { return self = other }
+        let original = self
+        // The plain-data keys are merged on the values' bytes, reached once each (a load
+        // through `withUnsafeBytes(of:)` per key would copy the whole struct per key).
+        let overflow: Int? = withUnsafeBytes(of: other) { b in
+            withUnsafeMutableBytes(of: &self) { r in
+                for (index, key) in ConstraintKey.layouts.enumerated() {
+                    let fits = switch key.storage {
+                    case .int: Self.mergeField(Int.self, key, b, r)
+                    case .bool: Self.mergeField(Bool.self, key, b, r)
+                    case .cache: Self.mergeField(CacheRequirement.self, key, b, r)
+                    case .placement: Self.mergeField(PlanePlacement.self, key, b, r)
+                    case .other: true
+                    }
+                    if !fits { return index }
+                }
+                return nil
+            }
+        }
+        if let overflow {
+            // Only alignments overflow; the key's own merge says which, with both values.
+            var result = Constraints()
+            try ConstraintKey.all[overflow].merge(&result, original, other)
+        }
+        for (index, key) in ConstraintKey.layouts.enumerated() where key.storage == .other {
+            try ConstraintKey.all[index].merge(&self, original, other)
+        }
+    }
+
+    /// One plain-data key of the hot path: the value at the key's offset in `result` merged
+    /// with `b`'s by the key's law (what `ConstraintKey.merge` does through closures). False
+    /// when the merge does not fit.
+    @inline(__always)
+    private static func mergeField<Value: ConstraintValue>(
+        _ type: Value.Type, _ key: ConstraintKeyLayout, _ b: UnsafeRawBufferPointer, _ result: UnsafeMutableRawBufferPointer
+    ) -> Bool {
+        let merged: Value?
+        switch (result.load(fromByteOffset: key.offset, as: Value?.self), b.load(fromByteOffset: key.offset, as: Value?.self)) {
+        case let (x?, y?):
+            guard let value = Value.merge(x, y, by: key.law) else { return false }
+            merged = value
+        case let (x, y):
+            merged = x ?? y
+        }
+        result.storeBytes(of: merged, toByteOffset: key.offset, as: Value?.self)
+        return true
     }
 
     /// Checks the values a profile gave, key by key in table order: positive alignments,

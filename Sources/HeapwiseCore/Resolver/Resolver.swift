@@ -11,10 +11,9 @@ public struct Resolver: Sendable {
     public init(catalog: HeapCatalog = .builtIn) { self.catalog = catalog }
 
     public func resolve(_ pipeline: Pipeline) -> Resolution {
-        var plans: [Plan] = []
-        var rejected: [Rejection] = []
-        plans.reserveCapacity(8)
-        rejected.reserveCapacity(32)
+        var findings = Findings()
+        findings.plans.reserveCapacity(8)
+        findings.rejected.reserveCapacity(32)
         let participants = pipeline.participants
         let context = Context(
             pipeline: pipeline,
@@ -28,7 +27,7 @@ public struct Resolver: Sendable {
             var accepting = true
             for p in participants where !p.usage.accepts(format.fourcc) {
                 accepting = false
-                rejected.append(Rejection(
+                findings.rejected.append(Rejection(
                     format: format, modifier: nil, heap: nil, device: p.label,
                     reason: .formatNotSupported(usage: p.usage.name, accepted: p.usage.acceptedFormats)
                 ))
@@ -36,15 +35,13 @@ public struct Resolver: Sendable {
             guard accepting else { continue }
 
             for modifier in candidateModifiers(format, participants) {
-                let outcome = evaluate(format, modifier, formatRank: formatRank, context)
-                plans += outcome.plans
-                rejected += outcome.rejected
+                evaluate(format, modifier, formatRank: formatRank, context, &findings)
             }
         }
-        plans.sort { $0.rank < $1.rank }
+        findings.plans.sort { $0.rank < $1.rank }
         return Resolution(
-            pipeline: pipeline, catalog: catalog, chosen: plans.first,
-            alternatives: Array(plans.dropFirst()), rejected: rejected
+            pipeline: pipeline, catalog: catalog, chosen: findings.plans.first,
+            alternatives: Array(findings.plans.dropFirst()), rejected: findings.rejected
         )
     }
 
@@ -82,34 +79,40 @@ public struct Resolver: Sendable {
         var participants: [Participant] { pipeline.participants }
     }
 
-    /// One format × modifier combination under evaluation, and what came of it.
+    /// What a `resolve` call has found so far: every plan and every rejection, shared by all
+    /// candidates so that evaluating one allocates nothing of its own.
+    private struct Findings {
+        var plans: [Plan] = []
+        var rejected: [Rejection] = []
+    }
+
+    /// One format × modifier combination under evaluation, and where its findings go.
     private struct Candidate {
         let format: FormatInfo
         let modifier: Modifier
         let formatRank: Int
-        var rejected: [Rejection] = []
 
-        mutating func reject(_ device: String?, _ reason: RejectionReason, heap: String? = nil) {
-            rejected.append(Rejection(format: format, modifier: modifier, heap: heap, device: device, reason: reason))
+        func reject(_ device: String?, _ reason: RejectionReason, heap: String? = nil, in findings: inout Findings) {
+            findings.rejected.append(Rejection(format: format, modifier: modifier, heap: heap, device: device, reason: reason))
         }
     }
 
     /// Evaluates one combination in four steps, each of which can turn it down: every
     /// participant's own rules for it, their merge, the layout under the merged rules, and the
-    /// heaps that satisfy every participant. Returns the plans, one per viable heap, and
-    /// every rejection on the way.
+    /// heaps that satisfy every participant. Adds a plan per viable heap, and every rejection
+    /// on the way, to `findings`.
     private func evaluate(
-        _ format: FormatInfo, _ modifier: Modifier, formatRank: Int, _ context: Context
-    ) -> (plans: [Plan], rejected: [Rejection]) {
-        var candidate = Candidate(format: format, modifier: modifier, formatRank: formatRank)
-        guard let (rules, preference) = participantRules(&candidate, context),
-              let merged = merge(rules, &candidate),
-              let layout = layout(merged, &candidate, context),
-              pitchFits(layout, rules: rules, merged: merged, &candidate, context)
-        else { return ([], candidate.rejected) }
-        let heaps = viableHeaps(layout, rules: rules, &candidate, context)
-        let plans = heaps.enumerated().map { index, heap in
-            Plan(
+        _ format: FormatInfo, _ modifier: Modifier, formatRank: Int, _ context: Context, _ findings: inout Findings
+    ) {
+        let candidate = Candidate(format: format, modifier: modifier, formatRank: formatRank)
+        guard let (rules, preference) = participantRules(candidate, context, &findings),
+              let merged = merge(rules, candidate, &findings),
+              let layout = layout(merged, candidate, context, &findings),
+              pitchFits(layout, rules: rules, merged: merged, candidate, context, &findings)
+        else { return }
+        let heaps = viableHeaps(layout, rules: rules, candidate, context, &findings)
+        for (index, heap) in heaps.enumerated() {
+            findings.plans.append(Plan(
                 format: format, modifier: modifier, heap: heap.heap, layout: layout, constraints: merged,
                 fallbackHeaps: heaps[(index + 1)...].map(\.heap.name),
                 rank: PlanRank(
@@ -118,16 +121,15 @@ public struct Resolver: Sendable {
                     bytes: layout.size, fourcc: format.fourcc.rawValue, modifier: modifier.rawValue,
                     heapName: heap.heap.name
                 )
-            )
+            ))
         }
-        return (plans, candidate.rejected)
     }
 
     /// Step 1: each participant's rules for the combination (its usage's, refined by the
     /// format entry's) and the sum of their preference positions; nil when a participant
     /// lacks the modifier or the size breaks its limits. Every participant is checked, so
     /// every objection is reported.
-    private func participantRules(_ candidate: inout Candidate, _ context: Context) -> (rules: [Constraints], preference: Int)? {
+    private func participantRules(_ candidate: Candidate, _ context: Context, _ findings: inout Findings) -> (rules: [Constraints], preference: Int)? {
         var rules: [Constraints] = []
         rules.reserveCapacity(context.participants.count)
         var preference = 0
@@ -135,14 +137,15 @@ public struct Resolver: Sendable {
         for (p, usageRule) in zip(context.participants, context.usageRules) {
             guard let (entry, position) = Self.entry(for: candidate.format, candidate.modifier, in: p.usage) else {
                 failed = true
-                candidate.reject(p.label, .modifierNotSupported(usage: p.usage.name, accepted: p.usage.modifiers(for: candidate.format.fourcc)))
+                candidate.reject(p.label, .modifierNotSupported(usage: p.usage.name, accepted: p.usage.modifiers(for: candidate.format.fourcc)), in: &findings)
                 continue
             }
             preference += position
-            let c = usageRule.overriding(with: entry.constraints)
+            var c = usageRule
+            c.override(with: entry.constraints)
             if let reason = Self.checkDimensions(c, context.pipeline) {
                 failed = true
-                candidate.reject(p.label, reason)
+                candidate.reject(p.label, reason, in: &findings)
             }
             rules.append(c)
         }
@@ -151,39 +154,40 @@ public struct Resolver: Sendable {
 
     /// Step 2: the rules one shared buffer must follow; nil when they cannot be combined
     /// (an alignment overflow).
-    private func merge(_ rules: [Constraints], _ candidate: inout Candidate) -> Constraints? {
+    private func merge(_ rules: [Constraints], _ candidate: Candidate, _ findings: inout Findings) -> Constraints? {
         do {
             var merged = Constraints()
-            for c in rules { merged = try merged.merged(with: c) }
+            for c in rules { try merged.merge(with: c) }
             return merged
         } catch {
-            candidate.reject(nil, .mergeFailed(error))
+            candidate.reject(nil, .mergeFailed(error), in: &findings)
             return nil
         }
     }
 
     /// Step 3: planes, strides and sizes under the merged rules.
-    private func layout(_ merged: Constraints, _ candidate: inout Candidate, _ context: Context) -> ImageLayout? {
+    private func layout(_ merged: Constraints, _ candidate: Candidate, _ context: Context, _ findings: inout Findings) -> ImageLayout? {
         do {
             return try LayoutCalculator.layout(
                 format: candidate.format, modifier: candidate.modifier, width: context.pipeline.width,
                 height: context.pipeline.height, constraints: merged
             )
         } catch {
-            candidate.reject(nil, .layoutFailed(error))
+            candidate.reject(nil, .layoutFailed(error), in: &findings)
             return nil
         }
     }
 
     /// Step 3b: the widest stride the layout needs is one every participant can program.
     private func pitchFits(
-        _ layout: ImageLayout, rules: [Constraints], merged: Constraints, _ candidate: inout Candidate, _ context: Context
+        _ layout: ImageLayout, rules: [Constraints], merged: Constraints, _ candidate: Candidate, _ context: Context,
+        _ findings: inout Findings
     ) -> Bool {
         var fits = true
         for (p, c) in zip(context.participants, rules) {
             if let maxPitch = c.maxPitch, layout.maxStride > maxPitch {
                 fits = false
-                candidate.reject(p.label, .pitchTooLarge(stride: layout.maxStride, max: maxPitch, pitchAlignment: merged.pitchAlignment ?? 1))
+                candidate.reject(p.label, .pitchTooLarge(stride: layout.maxStride, max: maxPitch, pitchAlignment: merged.pitchAlignment ?? 1), in: &findings)
             }
         }
         return fits
@@ -192,7 +196,7 @@ public struct Resolver: Sendable {
     /// Step 4: the catalog heaps that satisfy every participant and hold the buffers, best
     /// first (preference, then the least scarce).
     private func viableHeaps(
-        _ layout: ImageLayout, rules: [Constraints], _ candidate: inout Candidate, _ context: Context
+        _ layout: ImageLayout, rules: [Constraints], _ candidate: Candidate, _ context: Context, _ findings: inout Findings
     ) -> [(heap: Heap, order: (misses: Int, position: Int, scarcity: Int))] {
         var viable: [(heap: Heap, order: (misses: Int, position: Int, scarcity: Int))] = []
         for (heap, heapRank) in zip(catalog.heaps, context.heapRanks) {
@@ -200,12 +204,12 @@ public struct Resolver: Sendable {
             for (p, c) in zip(context.participants, rules) {
                 for reason in Self.checkHeap(heap, against: c) {
                     fits = false
-                    candidate.reject(p.label, reason, heap: heap.name)
+                    candidate.reject(p.label, reason, heap: heap.name, in: &findings)
                 }
             }
             if let reason = Self.checkCapacity(heap, layout: layout, count: context.pipeline.count, participants: context.participants.count) {
                 fits = false
-                candidate.reject(nil, reason, heap: heap.name)
+                candidate.reject(nil, reason, heap: heap.name, in: &findings)
             }
             if fits { viable.append((heap, Self.heapOrder(heap, heapRank))) }
         }

@@ -16,85 +16,85 @@ extension Syscalls {
     ) -> Result<(version: (Int, Int, Int), lengths: (Int, Int, Int)), Errno> {
         var version: [Int32] = [0, 0, 0]
         var nameLength = name.count, dateLength = date.count, descriptionLength = description.count
-        return ioctl(.drmVersion, [Int(fd)]) {
+        return call(.drmVersion, [Int(fd)]) {
             hw_drm_version(fd, &version, &name, &nameLength, &date, &dateLength, &description, &descriptionLength)
-        }.map { ((Int(version[0]), Int(version[1]), Int(version[2])), (nameLength, dateLength, descriptionLength)) }
+        }.map { _ in ((Int(version[0]), Int(version[1]), Int(version[2])), (nameLength, dateLength, descriptionLength)) }
     }
 
     static func drmGetCap(_ fd: Int32, _ capability: UInt64) -> Result<UInt64, Errno> {
         var value: UInt64 = 0
-        return ioctl(.drmGetCap, [Int(fd)]) { hw_drm_get_cap(fd, capability, &value) }.map { value }
+        return call(.drmGetCap, [Int(fd)]) { hw_drm_get_cap(fd, capability, &value) }.map { _ in value }
     }
 
     static func drmSetClientCap(_ fd: Int32, _ capability: UInt64, _ value: UInt64) -> Result<Void, Errno> {
-        ioctl(.drmSetClientCap, [Int(fd)]) { hw_drm_set_client_cap(fd, capability, value) }
+        perform(.drmSetClientCap, [Int(fd)]) { hw_drm_set_client_cap(fd, capability, value) }
     }
 
     static func drmGetResources(
         _ fd: Int32, _ info: inout hw_drm_resources, crtcs: inout [UInt32], connectors: inout [UInt32], encoders: inout [UInt32]
     ) -> Result<Void, Errno> {
-        ioctl(.drmGetResources, [Int(fd)]) { hw_drm_mode_get_resources(fd, &info, &crtcs, &connectors, &encoders) }
+        perform(.drmGetResources, [Int(fd)]) { hw_drm_mode_get_resources(fd, &info, &crtcs, &connectors, &encoders) }
     }
 
     static func drmGetEncoder(_ fd: Int32, _ id: UInt32) -> Result<(type: UInt32, crtc: UInt32, possibleCRTCs: UInt32, possibleClones: UInt32), Errno> {
         var type: UInt32 = 0, crtc: UInt32 = 0, possible: UInt32 = 0, clones: UInt32 = 0
-        return ioctl(.drmGetEncoder, [Int(fd)]) { hw_drm_mode_get_encoder(fd, id, &type, &crtc, &possible, &clones) }.map { (type, crtc, possible, clones) }
+        return call(.drmGetEncoder, [Int(fd)]) { hw_drm_mode_get_encoder(fd, id, &type, &crtc, &possible, &clones) }.map { _ in (type, crtc, possible, clones) }
     }
 
     static func drmGetConnector(
         _ fd: Int32, _ id: UInt32, _ info: inout hw_drm_connector, modes: inout [hw_drm_mode_info],
         encoders: inout [UInt32], properties: inout [UInt32], values: inout [UInt64]
     ) -> Result<Void, Errno> {
-        ioctl(.drmGetConnector, [Int(fd)]) { hw_drm_mode_get_connector(fd, id, &info, &modes, &encoders, &properties, &values) }
+        perform(.drmGetConnector, [Int(fd)]) { hw_drm_mode_get_connector(fd, id, &info, &modes, &encoders, &properties, &values) }
     }
 
     static func drmGetPlaneResources(_ fd: Int32, _ planes: inout [UInt32], count: inout UInt32) -> Result<Void, Errno> {
-        ioctl(.drmGetPlaneResources, [Int(fd)]) { hw_drm_mode_get_plane_resources(fd, &planes, &count) }
+        perform(.drmGetPlaneResources, [Int(fd)]) { hw_drm_mode_get_plane_resources(fd, &planes, &count) }
     }
 
     static func drmGetPlane(_ fd: Int32, _ id: UInt32, _ info: inout hw_drm_plane, formats: inout [UInt32]) -> Result<Void, Errno> {
-        ioctl(.drmGetPlane, [Int(fd)]) { hw_drm_mode_get_plane(fd, id, &info, &formats) }
+        perform(.drmGetPlane, [Int(fd)]) { hw_drm_mode_get_plane(fd, id, &info, &formats) }
     }
 
     static func drmObjectProperties(
         _ fd: Int32, _ id: UInt32, type: UInt32, properties: inout [UInt32], values: inout [UInt64], count: inout UInt32
     ) -> Result<Void, Errno> {
-        ioctl(.drmObjectGetProperties, [Int(fd)]) { hw_drm_mode_obj_get_properties(fd, id, type, &properties, &values, &count) }
+        perform(.drmObjectGetProperties, [Int(fd)]) { hw_drm_mode_obj_get_properties(fd, id, type, &properties, &values, &count) }
     }
 
     static func drmGetProperty(
         _ fd: Int32, _ id: UInt32, _ info: inout hw_drm_property, name: inout [CChar], values: inout [UInt64],
         enumValues: inout [UInt64], enumNames: inout [CChar]
     ) -> Result<Void, Errno> {
-        ioctl(.drmGetProperty, [Int(fd)]) { hw_drm_mode_get_property(fd, id, &info, &name, &values, &enumValues, &enumNames) }
+        perform(.drmGetProperty, [Int(fd)]) { hw_drm_mode_get_property(fd, id, &info, &name, &values, &enumValues, &enumNames) }
     }
 
     static func drmGetBlob(_ fd: Int32, _ id: UInt32, into data: inout [UInt8], length: inout UInt32) -> Result<Void, Errno> {
-        ioctl(.drmGetPropertyBlob, [Int(fd)]) { data.withUnsafeMutableBytes { hw_drm_mode_get_blob(fd, id, $0.baseAddress, &length) } }
+        perform(.drmGetPropertyBlob, [Int(fd)]) { data.withUnsafeMutableBytes { hw_drm_mode_get_blob(fd, id, $0.baseAddress, &length) } }
     }
 
     static func drmCreateBlob(_ fd: Int32, _ data: [UInt8]) -> Result<UInt32, Errno> {
         var id: UInt32 = 0
-        return ioctl(.drmCreatePropertyBlob, [Int(fd)]) { data.withUnsafeBytes { hw_drm_mode_create_blob(fd, $0.baseAddress, UInt32($0.count), &id) } }.map { id }
+        return call(.drmCreatePropertyBlob, [Int(fd)]) { data.withUnsafeBytes { hw_drm_mode_create_blob(fd, $0.baseAddress, UInt32($0.count), &id) } }.map { _ in id }
     }
 
     static func drmDestroyBlob(_ fd: Int32, _ id: UInt32) -> Result<Void, Errno> {
-        ioctl(.drmDestroyPropertyBlob, [Int(fd)]) { hw_drm_mode_destroy_blob(fd, id) }
+        perform(.drmDestroyPropertyBlob, [Int(fd)]) { hw_drm_mode_destroy_blob(fd, id) }
     }
 
     static func drmPrimeFDToHandle(_ fd: Int32, dmaBuf: Int32) -> Result<UInt32, Errno> {
         var handle: UInt32 = 0
-        return ioctl(.drmPrimeFDToHandle, [Int(fd)]) { hw_drm_prime_fd_to_handle(fd, dmaBuf, &handle) }.map { handle }
+        return call(.drmPrimeFDToHandle, [Int(fd)]) { hw_drm_prime_fd_to_handle(fd, dmaBuf, &handle) }.map { _ in handle }
     }
 
     static func drmPrimeHandleToFD(_ fd: Int32, handle: UInt32) -> Result<Int32, Errno> {
         var bufferFD: Int32 = -1
-        return ioctl(.drmPrimeHandleToFD, [Int(fd)]) { hw_drm_prime_handle_to_fd(fd, handle, hw_DRM_PRIME_EXPORT_FLAGS, &bufferFD) }.map { bufferFD }
+        return call(.drmPrimeHandleToFD, [Int(fd)]) { hw_drm_prime_handle_to_fd(fd, handle, hw_DRM_PRIME_EXPORT_FLAGS, &bufferFD) }.map { _ in bufferFD }
     }
 
     /// Never retried, like close(2): the kernel drops the handle before it could be interrupted.
     static func drmGemClose(_ fd: Int32, handle: UInt32) -> Result<Void, Errno> {
-        ioctl(.drmGemClose, [Int(fd)]) { hw_drm_gem_close(fd, handle) }
+        perform(.drmGemClose, [Int(fd)]) { hw_drm_gem_close(fd, handle) }
     }
 
     static func drmAddFB2(
@@ -104,17 +104,17 @@ extension Syscalls {
         precondition(handles.count == 4 && pitches.count == 4 && offsets.count == 4 && modifiers.count == 4,
                      "ADDFB2 takes exactly four planes")
         var id: UInt32 = 0
-        return ioctl(.drmAddFB2, [Int(fd)]) { hw_drm_mode_addfb2(fd, width, height, format, flags, handles, pitches, offsets, modifiers, &id) }.map { id }
+        return call(.drmAddFB2, [Int(fd)]) { hw_drm_mode_addfb2(fd, width, height, format, flags, handles, pitches, offsets, modifiers, &id) }.map { _ in id }
     }
 
     static func drmRemoveFB(_ fd: Int32, _ id: UInt32) -> Result<Void, Errno> {
-        ioctl(.drmRemoveFB, [Int(fd)]) { hw_drm_mode_rmfb(fd, id) }
+        perform(.drmRemoveFB, [Int(fd)]) { hw_drm_mode_rmfb(fd, id) }
     }
 
     static func drmAtomic(
         _ fd: Int32, flags: UInt32, objects: [UInt32], propertyCounts: [UInt32], properties: [UInt32], values: [UInt64]
     ) -> Result<Void, Errno> {
-        ioctl(.drmAtomic, [Int(fd)]) {
+        perform(.drmAtomic, [Int(fd)]) {
             hw_drm_mode_atomic(fd, flags, UInt32(objects.count), objects, propertyCounts, properties, values, 0)
         }
     }

@@ -12,23 +12,23 @@ import SystemPackage
 extension Syscalls {
     static func v4l2QueryCap(_ fd: Int32) -> Result<hw_v4l2_caps, Errno> {
         var caps = hw_v4l2_caps()
-        return ioctl(.vidiocQueryCap, [Int(fd)]) { hw_v4l2_querycap(fd, &caps) }.map { caps }
+        return call(.vidiocQueryCap, [Int(fd)]) { hw_v4l2_querycap(fd, &caps) }.map { _ in caps }
     }
 
     static func v4l2EnumFormat(_ fd: Int32, type: UInt32, index: UInt32) -> Result<hw_v4l2_fmtdesc, Errno> {
         var description = hw_v4l2_fmtdesc()
-        return ioctl(.vidiocEnumFormat, [Int(fd)]) { hw_v4l2_enum_fmt(fd, type, index, &description) }.map { description }
+        return call(.vidiocEnumFormat, [Int(fd)]) { hw_v4l2_enum_fmt(fd, type, index, &description) }.map { _ in description }
     }
 
     static func v4l2EnumFrameSizes(_ fd: Int32, pixelFormat: UInt32, index: UInt32) -> Result<hw_v4l2_frmsize, Errno> {
         var size = hw_v4l2_frmsize()
-        return ioctl(.vidiocEnumFrameSizes, [Int(fd)]) { hw_v4l2_enum_framesizes(fd, pixelFormat, index, &size) }.map { size }
+        return call(.vidiocEnumFrameSizes, [Int(fd)]) { hw_v4l2_enum_framesizes(fd, pixelFormat, index, &size) }.map { _ in size }
     }
 
     /// `call` is `.vidiocGetFormat`, `.vidiocSetFormat` or `.vidiocTryFormat`.
     static func v4l2Format(_ fd: Int32, _ call: KernelCall, _ format: inout hw_v4l2_pix) -> Result<Void, Errno> {
         let request = v4l2Request(call)
-        return ioctl(call, [Int(fd)]) { hw_v4l2_format(fd, request, &format) }
+        return perform(call, [Int(fd)]) { hw_v4l2_format(fd, request, &format) }
     }
 
     static func v4l2RequestBuffers(
@@ -36,27 +36,27 @@ extension Syscalls {
     ) -> Result<(count: UInt32, capabilities: UInt32), Errno> {
         var granted = count
         var capabilities: UInt32 = 0
-        return ioctl(.vidiocRequestBuffers, [Int(fd)]) { hw_v4l2_reqbufs(fd, type, memory, &granted, &capabilities) }.map { (granted, capabilities) }
+        return call(.vidiocRequestBuffers, [Int(fd)]) { hw_v4l2_reqbufs(fd, type, memory, &granted, &capabilities) }.map { _ in (granted, capabilities) }
     }
 
     /// `call` is `.vidiocQueryBuffer`, `.vidiocQueueBuffer` or `.vidiocDequeueBuffer`.
     static func v4l2Buffer(_ fd: Int32, _ call: KernelCall, _ buffer: inout hw_v4l2_buf) -> Result<Void, Errno> {
         let request = v4l2Request(call)
-        return ioctl(call, [Int(fd), Int(buffer.index)]) { hw_v4l2_buffer(fd, request, &buffer) }
+        return perform(call, [Int(fd), Int(buffer.index)]) { hw_v4l2_buffer(fd, request, &buffer) }
     }
 
     static func v4l2ExportBuffer(_ fd: Int32, type: UInt32, index: UInt32, plane: UInt32) -> Result<Int32, Errno> {
         var exported: Int32 = -1
-        return ioctl(.vidiocExportBuffer, [Int(fd)]) {
+        return call(.vidiocExportBuffer, [Int(fd)]) {
             hw_v4l2_expbuf(fd, type, index, plane, UInt32(O_RDWR | O_CLOEXEC), &exported)
-        }.map { exported }
+        }.map { _ in exported }
     }
 
     /// `on` chooses `VIDIOC_STREAMON` or `VIDIOC_STREAMOFF`.
     static func v4l2Stream(_ fd: Int32, on: Bool, type: UInt32) -> Result<Void, Errno> {
         let call: KernelCall = on ? .vidiocStreamOn : .vidiocStreamOff
         let request = v4l2Request(call)
-        return ioctl(call, [Int(fd), Int(type)]) { hw_v4l2_stream(fd, request, type) }
+        return perform(call, [Int(fd), Int(type)]) { hw_v4l2_stream(fd, request, type) }
     }
 
     /// The request number of a V4L2 ioctl that shares its C wrapper with others.

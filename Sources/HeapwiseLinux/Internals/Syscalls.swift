@@ -20,7 +20,7 @@ enum Syscalls {
     /// Never retried: after EINTR the descriptor is already gone on Linux, and retrying could
     /// close one another thread just opened (swift-nio explains the same choice).
     static func close(_ fd: Int32) -> Result<Void, Errno> {
-        call(.close, [Int(fd)]) { Glibc.close(fd) }.map { _ in () }
+        perform(.close, [Int(fd)]) { Glibc.close(fd) }
     }
 
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
@@ -40,7 +40,7 @@ enum Syscalls {
 
     /// Whether this user may `mode` (`R_OK`, `W_OK`, `F_OK`) the file; the errno says why not.
     static func access(_ path: String, _ mode: Int32) -> Result<Void, Errno> {
-        call(.access, [Int(mode)]) { Glibc.access(path, mode) }.map { _ in () }
+        perform(.access, [Int(mode)]) { Glibc.access(path, mode) }
     }
 
     /// The names in a directory, without `.` and `..`, in the order the file system gives.
@@ -91,7 +91,7 @@ enum Syscalls {
     }
 
     static func munmap(_ address: UnsafeMutableRawPointer, length: Int) -> Result<Void, Errno> {
-        call(.munmap, [length]) { Glibc.munmap(address, length) }.map { _ in () }
+        perform(.munmap, [length]) { Glibc.munmap(address, length) }
     }
 
     /// Takes a `StaticString`: the name is a debugging label (`/proc/PID/fd` shows
@@ -104,12 +104,12 @@ enum Syscalls {
     }
 
     static func ftruncate(_ fd: Int32, _ length: Int) -> Result<Void, Errno> {
-        call(.ftruncate, [Int(fd), length]) { Glibc.ftruncate(fd, off_t(length)) }.map { _ in () }
+        perform(.ftruncate, [Int(fd), length]) { Glibc.ftruncate(fd, off_t(length)) }
     }
 
     /// `fcntl(fd, F_ADD_SEALS, seals)`.
     static func addSeals(_ fd: Int32, _ seals: Int32) -> Result<Void, Errno> {
-        call(.addSeals, [Int(fd), Int(seals)]) { hw_fcntl_int(fd, hw_F_ADD_SEALS, seals) }.map { _ in () }
+        perform(.addSeals, [Int(fd), Int(seals)]) { hw_fcntl_int(fd, hw_F_ADD_SEALS, seals) }
     }
 
     /// `fcntl(fd, F_GET_SEALS)`: the seals a memfd carries.
@@ -138,11 +138,11 @@ enum Syscalls {
     /// `flags` are `DMA_BUF_SYNC_START`/`END` with `READ`/`WRITE`: the second argument a
     /// mock can match, to fail only the END of an access.
     static func dmaBufSync(_ fd: Int32, flags: UInt64) -> Result<Void, Errno> {
-        call(.dmaBufSync, [Int(fd), Int(flags)]) { hw_dma_buf_sync(fd, flags) }.map { _ in () }
+        perform(.dmaBufSync, [Int(fd), Int(flags)]) { hw_dma_buf_sync(fd, flags) }
     }
 
     static func dmaBufSetName(_ fd: Int32, _ name: String) -> Result<Void, Errno> {
-        call(.dmaBufSetName, [Int(fd)]) { hw_dma_buf_set_name(fd, name) }.map { _ in () }
+        perform(.dmaBufSetName, [Int(fd)]) { hw_dma_buf_set_name(fd, name) }
     }
 
     static func dmaBufExportSyncFile(_ fd: Int32, flags: UInt32) -> Result<Int32, Errno> {
@@ -152,8 +152,7 @@ enum Syscalls {
     }
 
     static func dmaBufImportSyncFile(_ fd: Int32, flags: UInt32, syncFD: Int32) -> Result<Void, Errno> {
-        call(.dmaBufImportSyncFile, [Int(fd), Int(flags), Int(syncFD)]) { hw_dma_buf_import_sync_file(fd, flags, syncFD) }
-            .map { _ in () }
+        perform(.dmaBufImportSyncFile, [Int(fd), Int(flags), Int(syncFD)]) { hw_dma_buf_import_sync_file(fd, flags, syncFD) }
     }
 
     static func udmabufCreate(_ deviceFD: Int32, memfd: Int32, offset: UInt64, size: UInt64) -> Result<Int32, Errno> {
@@ -174,16 +173,18 @@ enum Syscalls {
     // MARK: The funnel itself
 
     /// Runs a call that returns -1 and sets errno on failure (every syscall and ioctl wrapper
-    /// of the C shim does). A mock that stands in for a success makes it return 0.
+    /// of the C shim does) and whose result is data (a descriptor, a count). A mock can fail
+    /// it but not stand in for its success: there is no data to invent.
     @inline(__always)
     static func call(_ name: KernelCall, _ arguments: @autoclosure () -> [Int] = [], _ body: () -> Int32) -> Result<Int32, Errno> {
-        system(name, arguments(), success: 0, failed: { $0 == -1 }, body)
+        system(name, arguments(), failed: { $0 == -1 }, body)
     }
 
-    /// `call` for an ioctl whose success carries nothing beyond what it wrote into its arguments.
+    /// Runs a call whose success carries nothing (0 or -1 with errno, like most ioctls); a
+    /// mock may stand in for its success, so a test can let one ioctl through and fail another.
     @inline(__always)
-    static func ioctl(_ name: KernelCall, _ arguments: @autoclosure () -> [Int] = [], _ body: () -> Int32) -> Result<Void, Errno> {
-        call(name, arguments(), body).map { _ in () }
+    static func perform(_ name: KernelCall, _ arguments: @autoclosure () -> [Int] = [], _ body: () -> Int32) -> Result<Void, Errno> {
+        system(name, arguments(), success: 0, failed: { $0 == -1 }, body).map { _ in () }
     }
 
     /// The single place errno is read: runs `body` (unless a mock answers for it) and turns a
