@@ -59,6 +59,27 @@ struct KernelHeapTests {
         try buffer.importSyncFile(fence, for: .write)
     }
 
+    /// A system-heap dma-buf passed over a Unix socket (SCM_RIGHTS), as the broker will hand
+    /// buffers to clients, arrives as a dma-buf the receiver can import and map: same
+    /// exporter, same inode, same bytes.
+    @Test func aDMABufPassedOverASocketImportsOnTheOtherSide() throws {
+        let buffer = try heap("system").allocate(byteCount: 8192)
+        try buffer.setName("hw-passed")
+        try buffer.withCPUAccess(.write) { $0[8191] = 0xC3 }
+        let (a, b) = try Syscalls.socketPair().get()
+        let left = Descriptor(adopting: a), right = Descriptor(adopting: b)
+        _ = try Syscalls.send(left.rawValue, [1], descriptors: [buffer.fd]).get()
+        let message = try Syscalls.receive(right.rawValue, maxBytes: 8).get()
+        #expect(message.descriptors.count == 1)
+        let passed = Descriptor(adopting: message.descriptors[0])
+        let imported = try DMABuf(importing: passed.rawValue, origin: "socket")
+        #expect(try imported.info().exporter == "system")
+        #expect(try imported.info().name == "hw-passed")
+        #expect(try imported.inode() == buffer.inode())
+        #expect(imported.size == 8192)
+        #expect(try imported.withCPUAccess(.read) { $0[8191] } == 0xC3)
+    }
+
     /// On a real system-heap buffer, START really runs and only END is failed: END's error is
     /// reported, and the dma-buf is no longer mapped afterwards (its `/dmabuf:NAME` mapping
     /// is gone from /proc/self/maps); a second access works.

@@ -67,6 +67,19 @@ int hw_fcntl_int(int fd, int cmd, int arg);
  * call the function by name. */
 int hw_stat_mode(const char *path, uint32_t *mode);
 
+/* ---- Unix sockets (sockets.c): passing dma-bufs between processes ---- */
+/* The most descriptors one message carries (SCM_RIGHTS), in either direction. */
+#define HW_MAX_PASSED_FDS 16
+/* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC): message boundaries kept, as a broker's. */
+int hw_socketpair(int fds[2]);
+/* sendmsg(2) of `length` bytes with `count` (0 to HW_MAX_PASSED_FDS) descriptors attached. */
+ssize_t hw_send_with_fds(int sock, const void *data, size_t length, const int *fds, int count);
+/* recvmsg(2) with MSG_CMSG_CLOEXEC: up to `max_fds` descriptors into `fds` (*out_count of them);
+ * *truncated is set when descriptors or bytes did not fit (extra descriptors are closed). */
+ssize_t hw_recv_with_fds(int sock, void *data, size_t length, int *fds, int max_fds, int *out_count, int *truncated);
+/* getsockopt(SO_PEERCRED): the peer's pid, uid and gid as the kernel recorded them at connect. */
+int hw_peer_credentials(int sock, int32_t *pid, uint32_t *uid, uint32_t *gid);
+
 /*
  * The MMU page size, sysconf(_SC_PAGESIZE), written only by a constructor in shim.c when the
  * program loads (before any Swift code runs; the 4096 it starts at is never seen by an

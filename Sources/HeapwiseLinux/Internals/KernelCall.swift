@@ -12,6 +12,8 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
     case memfdCreate, ftruncate
     /// `fcntl(F_ADD_SEALS)`, `fcntl(F_GET_SEALS)`, `fcntl(F_DUPFD_CLOEXEC)`.
     case addSeals, getSeals, duplicate
+    /// Unix sockets: `socketpair`, `sendmsg` and `recvmsg` (with `SCM_RIGHTS`), `getsockopt(SO_PEERCRED)`.
+    case socketPair, sendMessage, receiveMessage, peerCredentials
 
     // dma-buf, dma-buf heaps, udmabuf (`include/uapi/linux/dma-buf.h`, `dma-heap.h`, `udmabuf.h`).
     case dmaHeapAlloc, dmaBufSync, dmaBufSetName, dmaBufExportSyncFile, dmaBufImportSyncFile, udmabufCreate
@@ -55,6 +57,10 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case .addSeals: "F_ADD_SEALS"
         case .getSeals: "F_GET_SEALS"
         case .duplicate: "F_DUPFD_CLOEXEC"
+        case .socketPair: "socketpair"
+        case .sendMessage: "sendmsg"
+        case .receiveMessage: "recvmsg"
+        case .peerCredentials: "SO_PEERCRED"
         case .dmaHeapAlloc: "DMA_HEAP_IOCTL_ALLOC"
         case .dmaBufSync: "DMA_BUF_IOCTL_SYNC"
         case .dmaBufSetName: "DMA_BUF_SET_NAME"
