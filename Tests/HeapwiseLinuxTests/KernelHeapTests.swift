@@ -153,6 +153,16 @@ struct KernelHeapTests {
         #expect(try buffer.withCPUAccess(.read) { [$0[0], $0[$0.count - 1]] } == [0xAB, 0xCD])
     }
 
+    /// Negative offsets and empty sizes are the caller's mistake, reported before the kernel
+    /// (converting them to the uapi's unsigned fields would trap).
+    @Test func udmabufRefusesImpossibleRanges() throws {
+        let memfd = try Memfd.create(length: 8192, sealable: true, name: "ranges")
+        for (offset, size) in [(-4096, 4096), (0, 0), (0, -4096)] {
+            let error = #expect(throws: LinuxError.self) { try Udmabuf().create(fromMemfd: memfd.rawValue, offset: offset, size: size) }
+            #expect(error?.code == .invalidLength && error?.operation == .udmabufCreate, "offset \(offset), size \(size)")
+        }
+    }
+
     @Test func udmabufRefusesAMemfdWithoutShrinkSeal() throws {
         let memfd = try Memfd.create(length: 8192, sealable: true, name: "unsealed")
         do {

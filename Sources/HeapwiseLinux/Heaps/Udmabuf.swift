@@ -52,6 +52,10 @@ public final class Udmabuf: BufferAllocator {
     /// Wraps `size` bytes at `offset` of an existing memfd. The memfd stays the caller's; the
     /// dma-buf holds its own references to the pages. The corresponding ioctl is `UDMABUF_CREATE`.
     public func create(fromMemfd memfd: Int32, offset: Int, size: Int) throws(LinuxError) -> UniqueDMABuf {
+        guard offset >= 0, size > 0 else {
+            throw LinuxError(code: .invalidLength, node: node, operation: .udmabufCreate,
+                             message: "cannot wrap \(size) bytes at offset \(offset) of a memfd: the offset must not be negative and the size must be positive")
+        }
         switch Syscalls.udmabufCreate(device.rawValue, memfd: memfd, offset: UInt64(offset), size: UInt64(size)) {
         case let .success(bufferFD):
             return UniqueDMABuf(adopting: Descriptor(adopting: bufferFD), size: size, origin: origin)
