@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "HeapwiseCore", targets: ["HeapwiseCore"]),
         .library(name: "HeapwiseLinux", targets: ["HeapwiseLinux"]),
+        .library(name: "HeapwiseLoading", targets: ["HeapwiseLoading"]),
         .executable(name: "heapwise", targets: ["heapwise"]),
     ],
     dependencies: [
@@ -31,16 +32,26 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // What to read for a pipeline, a profile directory or a heap catalog, and where to
+        // look: the CLI, the broker and the C API load through here. Reads via HeapwiseLinux.
+        .target(
+            name: "HeapwiseLoading",
+            dependencies: [
+                "HeapwiseCore", "HeapwiseLinux",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .executableTarget(
             name: "heapwise",
             dependencies: [
-                "HeapwiseCore", "HeapwiseLinux",
+                "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "HeapwiseCoreTests", dependencies: ["HeapwiseCore"]),
         .testTarget(name: "HeapwiseLinuxTests", dependencies: ["HeapwiseLinux"]),
-        .testTarget(name: "heapwiseTests", dependencies: ["heapwise", "HeapwiseCore", "HeapwiseLinux"]),
+        .testTarget(name: "HeapwiseLoadingTests", dependencies: ["HeapwiseLoading", "HeapwiseCore"]),
+        .testTarget(name: "heapwiseTests", dependencies: ["heapwise", "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,6 @@
 import Foundation
 import HeapwiseCore
-import HeapwiseLinux
+import HeapwiseLoading
 import Testing
 @testable import heapwise
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import HeapwiseCore
-import HeapwiseLinux
+import HeapwiseLoading
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HeapwiseCore
 import HeapwiseLinux
+import HeapwiseLoading
 
 /// `heapwise plan`. Named `PlanCommand` so it never shadows HeapwiseCore's `Plan`.
 struct PlanCommand: ParsableCommand {
@@ -40,16 +41,9 @@ struct PlanCommand: ParsableCommand {
         let live: Bool
         do {
             let pipeline = try Loader.pipeline(self.pipeline, profileDirectories: profileDirectories)
-            let catalog: HeapCatalog
-            if let heaps {
-                catalog = try Loader.heapCatalog(heaps)
-                live = false
-            } else {
-                let found = HeapDiscovery.liveCatalog()
-                catalog = found ?? HeapDiscovery.builtInCatalog()
-                live = found != nil
-            }
-            resolution = Resolver(catalog: catalog).resolve(pipeline)
+            let heapSource = try Loader.heapCatalog(file: heaps)
+            live = heapSource.live
+            resolution = Resolver(catalog: heapSource.catalog).resolve(pipeline)
         } catch {
             throw reportInvalidInput(error)
         }

@@ -3,8 +3,10 @@ import HeapwiseCore
 import SystemPackage
 
 /// The files a user hands Heapwise (profiles, pipelines, heap catalogs), read through the
-/// syscall funnel. The model (HeapwiseCore) parses text and never touches the file system;
-/// this is where paths become text and I/O failures become `InputError`s that say what to do.
+/// syscall funnel. The model (HeapwiseCore) parses text and never touches the file system,
+/// and HeapwiseLoading decides which files to read; this is where paths become text and
+/// I/O failures become `InputError`s that say what to do. It lives here, not in
+/// HeapwiseLoading, because only HeapwiseLinux may open files or list directories.
 public enum UserFiles {
     /// Larger than any profile, pipeline or catalog could need; a bigger file is a mistake
     /// (a video, a disk image) and is refused before it fills memory.
@@ -41,21 +43,5 @@ public enum UserFiles {
         case .failure(.noSuchFileOrDirectory): throw InputError(.fileNotFound, file: directory, message: "no such directory")
         case let .failure(errno): throw InputError(.unreadable, file: directory, message: "cannot list the directory: \(errno)")
         }
-    }
-}
-
-/// Path arithmetic on the strings users give, without touching the file system.
-public enum Paths {
-    /// The directory part: `Examples` for `Examples/video.yaml`, empty for `video.yaml`.
-    public static func directory(of path: String) -> String {
-        FilePath(path).removingLastComponent().string
-    }
-
-    /// `path` taken relative to `directory` (unless absolute), with `.` and `..` folded:
-    /// `join("Examples", "../Profiles")` is `Profiles`.
-    public static func join(_ directory: String, _ path: String) -> String {
-        let relative = FilePath(path)
-        if relative.isAbsolute || directory.isEmpty { return relative.lexicallyNormalized().string }
-        return FilePath(directory).pushing(relative).lexicallyNormalized().string
     }
 }

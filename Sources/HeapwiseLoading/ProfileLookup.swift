@@ -1,4 +1,5 @@
 import HeapwiseCore
+import HeapwiseLinux
 
 /// Turns a pipeline's `device:` references into profiles.
 ///

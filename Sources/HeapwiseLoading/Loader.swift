@@ -1,8 +1,10 @@
 import HeapwiseCore
+import HeapwiseLinux
 
 /// Reading what a user hands Heapwise into the model: a pipeline and every profile it
 /// names, a directory of profiles, a heap catalog. The CLI, and later the broker and the C
-/// API, load through here; HeapwiseCore only parses text.
+/// API, load through here, so each finds profiles in the same places; HeapwiseCore only
+/// parses text, and the files themselves are read by `UserFiles` (HeapwiseLinux's funnel).
 public enum Loader {
     /// Reads a pipeline file and every profile it references (files, names looked up in
     /// `profileDirectories`, and live devices; see `ProfileLookup`).
@@ -29,5 +31,15 @@ public enum Loader {
     /// A heap catalog file (`--heaps`).
     public static func heapCatalog(_ file: String) throws(InputError) -> HeapCatalog {
         try HeapCatalogParser.parse(try UserFiles.read(file), file: file)
+    }
+
+    /// The heaps a plan is made against: `file` when one is given, else this machine's
+    /// dma-buf heaps, else the built-in catalog of a typical board (its origin says it stands
+    /// in). `live` is true only for this machine's heaps: only those can be allocated from,
+    /// so `plan --allocate` falls back to CPU-only memfd buffers otherwise.
+    public static func heapCatalog(file: String?) throws(InputError) -> (catalog: HeapCatalog, live: Bool) {
+        if let file { return (try heapCatalog(file), false) }
+        if let live = HeapDiscovery.liveCatalog() { return (live, true) }
+        return (HeapDiscovery.builtInCatalog(), false)
     }
 }
