@@ -99,6 +99,29 @@ import HeapwiseCore
         #expect(nv12 == ["NV12", "'NV12'", "0x3231564e", "2", "1,2", "1x1,1x1", "2", "2", "yes", "no"])
         guard case let .array(rows) = JSON.array(FormatInfo.drmFormats.map(\.json)) else { return }
         #expect(rows.count == FormatInfo.drmFormats.count)
+
+        // What the command itself prints: the same table, and JSON a script can read.
+        let text = try #require(try HeapwiseCommand.parseAsRoot(["formats"]) as? Formats).printed
+        #expect(text == FormatInfo.table(FormatInfo.drmFormats))
+        let json = try #require(try HeapwiseCommand.parseAsRoot(["formats", "--json"]) as? Formats).printed
+        let decoded = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        #expect(decoded.count == FormatInfo.drmFormats.count)
+        let nv12Row = try #require(decoded.first { $0["name"] as? String == "NV12" })
+        #expect(nv12Row["fourcc"] as? String == "NV12" && nv12Row["code"] as? Int == 0x3231_564E)
+        #expect(nv12Row["planes"] as? Int == 2 && nv12Row["cpp"] as? [Int] == [1, 2])
+        #expect(nv12Row["hsub"] as? Int == 2 && nv12Row["vsub"] as? Int == 2 && nv12Row["yuv"] as? Bool == true)
+    }
+
+    /// Arguments that cannot work together are refused before `run()`, with a message naming
+    /// the option and what it takes.
+    @Test func validationNamesTheOption() {
+        #expect(parseFailure(["plan", "p.yaml", "--allocate", "--heaps", "h.yaml"])
+            == "--allocate allocates from this machine's heaps; it cannot be combined with --heaps")
+        #expect(parseFailure(["bench", "resolve", "--iterations", "0"]) == "--iterations must be at least 1")
+        #expect(parseFailure(["bench", "alloc", "--seconds", "0"]) == "--seconds must be more than 0 and at most 3600")
+        #expect(parseFailure(["devices", "--profile", "vkms"]) == "--profile takes drm:DRIVER or v4l2:DRIVER, got 'vkms'")
+        #expect(parseFailure(["devices", "--width", "0"]) == "--width and --height must be 1 to \(Pipeline.maxDimension)")
+        #expect(parseFailure(["plan", "p.yaml"]) == nil)
     }
 
     /// `bench alloc` refuses sizes it cannot mean and allocators this machine lacks, naming

@@ -8,8 +8,13 @@ struct Formats: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    func run() {
+    /// What `run()` prints, apart from printing it, so tests check the command's own output.
+    var printed: String {
         let formats = FormatInfo.drmFormats
-        print(output.json ? JSON.array(formats.map(\.json)).serialized() : FormatInfo.table(formats))
+        return output.json ? JSON.array(formats.map(\.json)).serialized() : FormatInfo.table(formats)
+    }
+
+    func run() {
+        print(printed)
     }
 }
