@@ -37,7 +37,7 @@ public enum Loader {
     /// dma-buf heaps, else the built-in catalog of a typical board (its origin says it stands
     /// in). `live` is true only for this machine's heaps: only those can be allocated from,
     /// so `plan --allocate` falls back to CPU-only memfd buffers otherwise.
-    public static func heapCatalog(file: String?) throws(InputError) -> (catalog: HeapCatalog, live: Bool) {
+    public static func planCatalog(file: String?) throws(InputError) -> (catalog: HeapCatalog, live: Bool) {
         if let file { return (try heapCatalog(file), false) }
         if let live = HeapDiscovery.liveCatalog() { return (live, true) }
         return (HeapDiscovery.builtInCatalog(), false)

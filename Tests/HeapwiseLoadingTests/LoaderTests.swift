@@ -102,17 +102,19 @@ import HeapwiseLoading
         let root = try Self.scratch([:])
         let pipeline = #expect(throws: InputError.self) { try Loader.pipeline(root + "/none.yaml") }
         #expect(pipeline?.code == .fileNotFound && pipeline?.description == "\(root)/none.yaml: no such file")
-        let catalog = #expect(throws: InputError.self) { try Loader.heapCatalog(file: root + "/heaps.yaml") }
+        let catalog = #expect(throws: InputError.self) { try Loader.heapCatalog(root + "/heaps.yaml") }
         #expect(catalog?.code == .fileNotFound && catalog?.description == "\(root)/heaps.yaml: no such file")
+        let planHeaps = #expect(throws: InputError.self) { try Loader.planCatalog(file: root + "/heaps.yaml") }
+        #expect(planHeaps == catalog, "--heaps FILE fails the same way")
     }
 
     /// A catalog file is used as given and is never live; without one the machine's heaps
     /// are live, and the built-in stand-in says this machine has none.
     @Test func heapCatalogsComeFromTheFileElseThisMachine() throws {
         let root = try Self.scratch(["heaps.yaml": Array("heaps:\n  - { name: tiny, kind: cma, capacity: 4KiB }\n".utf8)])
-        let file = try Loader.heapCatalog(file: root + "/heaps.yaml")
+        let file = try Loader.planCatalog(file: root + "/heaps.yaml")
         #expect(!file.live && file.catalog.origin == root + "/heaps.yaml" && file.catalog.heaps.map(\.name) == ["tiny"])
-        let machine = try Loader.heapCatalog(file: nil)
+        let machine = try Loader.planCatalog(file: nil)
         if machine.live {
             #expect(machine.catalog.origin.hasPrefix("live: "))
         } else {

@@ -41,7 +41,7 @@ struct PlanCommand: ParsableCommand {
         let live: Bool
         do {
             let pipeline = try Loader.pipeline(self.pipeline, profileDirectories: profileDirectories)
-            let heapSource = try Loader.heapCatalog(file: heaps)
+            let heapSource = try Loader.planCatalog(file: heaps)
             live = heapSource.live
             resolution = Resolver(catalog: heapSource.catalog).resolve(pipeline)
         } catch {
