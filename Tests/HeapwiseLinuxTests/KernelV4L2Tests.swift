@@ -71,8 +71,9 @@ struct KernelV4L2Tests {
         let yuyvEntry = try #require(write.formats.first { $0.format.name == "YUYV" })
         #expect(yuyvEntry.constraints.pitchAlignment == nil, "bytesperline 1280 is exactly 640 × 2")
         #expect(yuyvEntry.constraints.maxPitch == 32_768, "vivid clamps bytesperline to MAX_ZOOM × MAX_WIDTH × 2 bytes")
-        #expect(write.constraints.minWidth == 320 && write.constraints.maxWidth == 3840)
-        #expect(write.constraints.minHeight == 180 && write.constraints.maxHeight == 2160)
+        // vivid's webcam input: webcam_sizes[] in vivid-vid-cap.c, listed by VIDIOC_ENUM_FRAMESIZES.
+        #expect(write.constraints.frameSizes == .discrete([(320, 180), (640, 360), (640, 480), (1280, 720), (1920, 1080), (3840, 2160)]
+            .map { FrameSize(width: $0.0, height: $0.1) }), "the webcam's discrete sizes, not their bounds")
         #expect(profile.constraints.contiguous == false)
         #expect(probe.queues.first?.exporter == "videobuf2_vmalloc")
         #expect(profile.sources.contains { $0.contains("videobuf2_vmalloc") })
@@ -312,8 +313,9 @@ enum VividPattern {
         #expect(write.formats.map(\.format.name) == ["YUYV", "XRGB8888"])
         #expect(write.formats[0].constraints.pitchAlignment == nil)
         #expect(write.formats[0].constraints.maxPitch == 32_768)
-        #expect(write.constraints.minWidth == 16 && write.constraints.maxWidth == 4096, "shared size limits sit on the usage")
-        #expect(write.formats[0].constraints.maxWidth == nil)
+        #expect(write.constraints.frameSizes == .range(min: FrameSize(width: 16, height: 16), max: FrameSize(width: 4096, height: 2160),
+                                                        step: FrameSize(width: 2, height: 2)), "shared frame sizes sit on the usage")
+        #expect(write.formats[0].constraints.frameSizes == nil)
         #expect(profile.constraints.contiguous == false)
         #expect(profile.sources.contains { $0.contains("'BA81' (BA81)") && $0.contains("left out") })
         #expect(profile.sources.contains { $0.contains("'XR24' is another V4L2 code for XRGB8888") }, "the driver's first code for a format is kept")

@@ -50,6 +50,8 @@ public struct ConstraintKey: Sendable {
         case stricter = "stricter"
         /// The finer of two plane partitions.
         case finerPartition = "finer partition"
+        /// The sizes both accept (frame-size sets).
+        case intersection = "sizes both accept"
     }
 
     init<Value: ConstraintValue>(

@@ -17,6 +17,10 @@ extension ConstraintKey {
         limit("min_height", \.minHeight, law: .maximum, samples: [1, 2, 16, 48, 64], "rows"),
         limit("max_width", \.maxWidth, law: .minimum, samples: [1024, 1920, 4096, 8192], "pixels"),
         limit("max_height", \.maxHeight, law: .minimum, samples: [1024, 1088, 2304, 8192], "rows"),
+        ConstraintKey(
+            "frame_sizes", \.frameSizes, law: .intersection, read: FrameSizes.parse, write: \.yaml,
+            samples: FrameSizes.samples,
+            "the only sizes it produces or accepts: [1280x720, …] or { min, max, step } (VIDIOC_ENUM_FRAMESIZES)"),
         limit("max_pitch", \.maxPitch, law: .minimum, samples: [4096, 16384, 65536], "bytes"),
         flag("contiguous", \.contiguous, law: .either, "true: needs physically contiguous memory"),
         ConstraintKey(

@@ -24,7 +24,7 @@ extension Int: ConstraintValue {
         case .leastCommonMultiple: Arithmetic.lcm(a, b)
         case .maximum: Swift.max(a, b)
         case .minimum: Swift.min(a, b)
-        case .either, .both, .stricter, .finerPartition: preconditionFailure("\(law) does not merge numbers")
+        case .either, .both, .stricter, .finerPartition, .intersection: preconditionFailure("\(law) does not merge numbers")
         }
     }
 }
@@ -35,7 +35,7 @@ extension Bool: ConstraintValue {
         switch law {
         case .either: a || b
         case .both: a && b
-        case .leastCommonMultiple, .maximum, .minimum, .stricter, .finerPartition: preconditionFailure("\(law) does not merge flags")
+        case .leastCommonMultiple, .maximum, .minimum, .stricter, .finerPartition, .intersection: preconditionFailure("\(law) does not merge flags")
         }
     }
 }
@@ -53,5 +53,14 @@ extension PlanePlacement: ConstraintValue {
     static func merge(_ a: Self, _ b: Self, by law: ConstraintKey.MergeLaw) -> Self? {
         precondition(law == .finerPartition, "\(law) does not merge plane placements")
         return a.refined(with: b)
+    }
+}
+
+extension FrameSizes: ConstraintValue {
+    /// A list owns memory: merged through the key's closures, off the plain-data hot path.
+    static var storage: ConstraintStorage { .other }
+    static func merge(_ a: Self, _ b: Self, by law: ConstraintKey.MergeLaw) -> Self? {
+        precondition(law == .intersection, "\(law) does not merge frame sizes")
+        return a.intersection(b)
     }
 }

@@ -41,6 +41,9 @@ public struct Constraints: Hashable, Sendable {
     public var minHeight: Int?
     public var maxWidth: Int?
     public var maxHeight: Int?
+    /// The only sizes the device produces or accepts (V4L2 `VIDIOC_ENUM_FRAMESIZES`); any
+    /// other size, even inside the min/max limits, is one the driver snaps away from.
+    public var frameSizes: FrameSizes?
     /// Largest stride the device can program, in bytes.
     public var maxPitch: Int?
     /// Whether the device needs physically contiguous memory (no IOMMU or scatter-gather DMA).
@@ -60,7 +63,7 @@ public struct Constraints: Hashable, Sendable {
         pitchAlignment: Int? = nil, offsetAlignment: Int? = nil, widthAlignment: Int? = nil,
         heightAlignment: Int? = nil, extraRows: Int? = nil, paddingBytes: Int? = nil,
         sizeAlignment: Int? = nil, minWidth: Int? = nil, minHeight: Int? = nil,
-        maxWidth: Int? = nil, maxHeight: Int? = nil, maxPitch: Int? = nil,
+        maxWidth: Int? = nil, maxHeight: Int? = nil, frameSizes: FrameSizes? = nil, maxPitch: Int? = nil,
         contiguous: Bool? = nil, addressBits: Int? = nil, iommu: Bool? = nil, cache: CacheRequirement? = nil,
         placement: PlanePlacement? = nil
     ) {
@@ -75,6 +78,7 @@ public struct Constraints: Hashable, Sendable {
         self.minHeight = minHeight
         self.maxWidth = maxWidth
         self.maxHeight = maxHeight
+        self.frameSizes = frameSizes
         self.maxPitch = maxPitch
         self.contiguous = contiguous
         self.addressBits = addressBits

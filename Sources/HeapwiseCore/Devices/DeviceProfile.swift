@@ -32,9 +32,32 @@ public final class DeviceProfile: Sendable {
     public func usage(named name: String) -> Usage? { usages.first { $0.name == name } }
 }
 
+/// Which end of a buffer's journey a usage is: the device that fills it, or one that reads it.
+/// Ranking plans follows it (the producer's native precision is kept; the consumers'
+/// preference decides among equals) and so do rejections' words ("produces", "accepts").
+public enum UsageRole: String, Hashable, Sendable, CaseIterable {
+    /// Fills the buffer: a camera's capture queue, a decoder's output, a GPU rendering.
+    case producer
+    /// Reads the buffer: a display, an encoder's input, a GPU sampling a texture.
+    case consumer
+
+    /// The role a usage's name implies: `write`, `render`, `capture` and `decode` produce;
+    /// `read`, `scanout`, `overlay`, `cursor`, `texture`, `display` and `encode` consume.
+    /// Other names have no implied role; a profile states it with `role:`.
+    public init?(usageName: String) {
+        switch usageName {
+        case "write", "render", "capture", "decode": self = .producer
+        case "read", "scanout", "overlay", "cursor", "texture", "display", "encode": self = .consumer
+        default: return nil
+        }
+    }
+}
+
 /// One way a device uses a buffer (`read`, `write`, `scanout`, …) and what it accepts there.
 public final class Usage: Sendable {
     public let name: String
+    /// Producer or consumer: the profile's `role:`, else what the name implies, else nil.
+    public let role: UsageRole?
     /// Refinements of the device-wide rules for this usage.
     public let constraints: Constraints
     /// Accepted formats with their modifiers, in the device's order of preference.
@@ -44,8 +67,9 @@ public final class Usage: Sendable {
     /// For each of `acceptedFormats`, every modifier the usage pairs it with, in order.
     private let modifiersByFormat: [[Modifier]]
 
-    public init(name: String, constraints: Constraints = Constraints(), formats: [FormatEntry]) {
+    public init(name: String, role: UsageRole? = nil, constraints: Constraints = Constraints(), formats: [FormatEntry]) {
         self.name = name
+        self.role = role ?? UsageRole(usageName: name)
         self.constraints = constraints
         self.formats = formats
         var distinct: [FormatInfo] = []

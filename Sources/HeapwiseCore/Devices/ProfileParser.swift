@@ -1,7 +1,7 @@
 /// Reads device profiles from YAML (the format is documented in the README).
 public enum ProfileParser {
     static let topKeys = ["name", "description", "source", "constraints", "heaps", "usages"]
-    static let usageKeys = ["constraints", "formats"]
+    static let usageKeys = ["role", "constraints", "formats"]
     static let entryKeys = ["format", "modifiers", "constraints"]
 
     public static func parse(_ text: String, file: String? = nil) throws(InputError) -> DeviceProfile {
@@ -37,8 +37,16 @@ public enum ProfileParser {
             entries.append(try parseEntry(item))
         }
         guard !entries.isEmpty else { throw formatsValue.error("usage '\(name)' lists no formats") }
+        var role: UsageRole?
+        if let roleValue = fields["role"] {
+            let text = try roleValue.string()
+            guard let parsed = UsageRole(rawValue: text) else {
+                throw roleValue.error("role must be producer or consumer, got '\(text)'")
+            }
+            role = parsed
+        }
         return Usage(
-            name: name,
+            name: name, role: role,
             constraints: try fields["constraints"].map(ConstraintsParser.parse) ?? Constraints(),
             formats: entries
         )

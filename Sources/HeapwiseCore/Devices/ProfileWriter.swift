@@ -17,6 +17,8 @@ public enum ProfileWriter {
         out.append("usages:")
         for usage in profile.usages {
             out.append("  \(quote(usage.name)):")
+            // A role the name does not imply is the only one that needs saying.
+            if let role = usage.role, role != UsageRole(usageName: usage.name) { out.append("    role: \(role.rawValue)") }
             if let constraints = constraints(usage.constraints) { out.append("    constraints: \(constraints)") }
             out.append("    formats:")
             for entry in usage.formats {

@@ -9,6 +9,7 @@ extension Resolution {
             ("chosen", chosen.map(\.json) ?? .null),
             ("alternatives", .array(alternatives.map(\.json))),
             ("rejected", .array(rejected.map(\.json))),
+            ("suggested_size", suggestedSize.map { .object([("width", .int($0.width)), ("height", .int($0.height))]) } ?? .null),
         ])
     }
 }

@@ -21,6 +21,9 @@ extension Resolution {
             for note in chosen.notes { out.append("  note: \(note)") }
         } else {
             out.append("No plan satisfies this pipeline.")
+            if let size = suggestedSize {
+                out.append("try \(size): the nearest size at which every participant agrees on a plan")
+            }
         }
         if !alternatives.isEmpty {
             out.append("")

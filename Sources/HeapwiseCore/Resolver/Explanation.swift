@@ -29,6 +29,8 @@ public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
     case tooTall(height: Int, max: Int)
     case tooNarrow(width: Int, min: Int)
     case tooShort(height: Int, min: Int)
+    /// The size is not one of the device's frame sizes (`VIDIOC_ENUM_FRAMESIZES`).
+    case notAFrameSize(FrameSize, sizes: FrameSizes, role: UsageRole?)
     case pitchTooLarge(stride: Int, max: Int, pitchAlignment: Int)
     case mergeFailed(ConstraintError)
     case layoutFailed(LayoutError)
@@ -53,6 +55,13 @@ public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
             return "min width \(min) > \(width)"
         case let .tooShort(height, min):
             return "min height \(min) > \(height)"
+        case let .notAFrameSize(size, sizes, role):
+            let verb = switch role {
+            case .producer?: "produces"
+            case .consumer?: "accepts"
+            case nil: "handles"
+            }
+            return "\(size) is not a frame size it \(verb) (\(sizes))"
         case let .pitchTooLarge(stride, max, alignment):
             return "stride \(stride) bytes (pitch alignment \(alignment)) exceeds max pitch \(max)"
         case let .mergeFailed(error):

@@ -61,4 +61,16 @@ public struct Resolution: Sendable {
     public let chosen: Plan?
     public let alternatives: [Plan]
     public let rejected: [Rejection]
+    /// When there is no plan and a participant refused the size as not one of its frame sizes:
+    /// the size nearest the pipeline's at which every participant agrees on a plan, if any.
+    public let suggestedSize: FrameSize?
+
+    public init(pipeline: Pipeline, catalog: HeapCatalog, chosen: Plan?, alternatives: [Plan], rejected: [Rejection], suggestedSize: FrameSize? = nil) {
+        self.pipeline = pipeline
+        self.catalog = catalog
+        self.chosen = chosen
+        self.alternatives = alternatives
+        self.rejected = rejected
+        self.suggestedSize = suggestedSize
+    }
 }

@@ -11,6 +11,19 @@ public struct Resolver: Sendable {
     public init(catalog: HeapCatalog = .builtIn) { self.catalog = catalog }
 
     public func resolve(_ pipeline: Pipeline) -> Resolution {
+        let findings = findings(pipeline)
+        return Resolution(
+            pipeline: pipeline, catalog: catalog, chosen: findings.plans.first,
+            alternatives: Array(findings.plans.dropFirst()), rejected: findings.rejected,
+            suggestedSize: findings.plans.isEmpty ? suggestedSize(for: pipeline, rejected: findings.rejected) : nil
+        )
+    }
+
+    /// Whether the pipeline has any plan at all (what a size suggestion is checked with).
+    func hasPlan(_ pipeline: Pipeline) -> Bool { !findings(pipeline).plans.isEmpty }
+
+    /// Every plan, best first, and every rejection.
+    private func findings(_ pipeline: Pipeline) -> Findings {
         var findings = Findings()
         findings.plans.reserveCapacity(8)
         findings.rejected.reserveCapacity(32)
@@ -39,15 +52,12 @@ public struct Resolver: Sendable {
             }
         }
         findings.plans.sort { $0.rank < $1.rank }
-        return Resolution(
-            pipeline: pipeline, catalog: catalog, chosen: findings.plans.first,
-            alternatives: Array(findings.plans.dropFirst()), rejected: findings.rejected
-        )
+        return findings
     }
 
     /// The pipeline's own list, else every format any participant names, in participant order.
     /// (Lists are a few dozen entries: a linear search beats hashing here.)
-    private func candidateFormats(_ pipeline: Pipeline) -> [FormatInfo] {
+    func candidateFormats(_ pipeline: Pipeline) -> [FormatInfo] {
         if let formats = pipeline.formats { return formats }
         var result: [FormatInfo] = []
         for p in pipeline.participants {
@@ -143,7 +153,7 @@ public struct Resolver: Sendable {
             preference += position
             var c = usageRule
             c.override(with: entry.constraints)
-            if let reason = Self.checkDimensions(c, context.pipeline) {
+            if let reason = Self.checkDimensions(c, context.pipeline, role: p.usage.role) {
                 failed = true
                 candidate.reject(p.label, reason, in: &findings)
             }
@@ -232,11 +242,15 @@ public struct Resolver: Sendable {
         return nil
     }
 
-    static func checkDimensions(_ c: Constraints, _ pipeline: Pipeline) -> RejectionReason? {
+    static func checkDimensions(_ c: Constraints, _ pipeline: Pipeline, role: UsageRole?) -> RejectionReason? {
         if let max = c.maxWidth, pipeline.width > max { return .tooWide(width: pipeline.width, max: max) }
         if let max = c.maxHeight, pipeline.height > max { return .tooTall(height: pipeline.height, max: max) }
         if let min = c.minWidth, pipeline.width < min { return .tooNarrow(width: pipeline.width, min: min) }
         if let min = c.minHeight, pipeline.height < min { return .tooShort(height: pipeline.height, min: min) }
+        if let sizes = c.frameSizes {
+            let size = FrameSize(width: pipeline.width, height: pipeline.height)
+            if !sizes.contains(size) { return .notAFrameSize(size, sizes: sizes, role: role) }
+        }
         return nil
     }
 

@@ -11,7 +11,7 @@ extension V4L2Device {
 extension V4L2Probe {
     /// The probed device as a profile: each capture queue becomes usage `write` and each
     /// output queue usage `read`, with the formats `V4L2FormatMap` can name in DRM terms
-    /// (the others are listed in `sources`), size limits from the frame sizes, stride and
+    /// (the others are listed in `sources`), their frame sizes, stride and
     /// size rules from what `VIDIOC_TRY_FMT` demanded, separate buffers for multi-planar
     /// `…M` formats, and contiguity from the driver's videobuf2 allocator.
     public func profile(name: String) -> DeviceProfile {
@@ -33,7 +33,7 @@ extension V4L2Probe {
             name: name, description: "\(capabilities.card) (V4L2 \(capabilities.driver), \(capabilities.busInfo))",
             sources: notes, constraints: constraints,
             usages: usages.map { usage in
-                let (shared, entries) = Self.hoistSizeLimits(usage.entries)
+                let (shared, entries) = Self.hoistFrameSizes(usage.entries)
                 return Usage(name: usage.name, constraints: shared, formats: entries)
             })
     }
@@ -108,7 +108,7 @@ extension V4L2Probe {
         let sizes = Set(queue.formats.map(\.frameSizes))
         if sizes.count == 1, let only = sizes.first {
             notes.append("\(type): frame sizes (VIDIOC_ENUM_FRAMESIZES, every format): \(only)" +
-                         (only.isDiscrete ? "; a profile keeps only their bounds, and TRY_FMT snaps other sizes to the nearest" : ""))
+                         (only.isDiscrete ? "; TRY_FMT snaps any other size to the nearest of these, so the profile lists them (frame_sizes)" : ""))
         }
         return (entries, notes)
     }
@@ -132,5 +132,18 @@ extension V4L2FrameSizes {
     var isDiscrete: Bool {
         if case .discrete = self { return true }
         return false
+    }
+
+    /// The sizes as a profile rule; nil when the driver does not report them.
+    var frameSizes: FrameSizes? {
+        switch self {
+        case let .discrete(sizes):
+            sizes.isEmpty ? nil : .discrete(sizes.map { FrameSize(width: $0.width, height: $0.height) })
+        case let .stepwise(min, max, step):
+            .stepwise(min: FrameSize(width: min.width, height: min.height), max: FrameSize(width: max.width, height: max.height),
+                      step: FrameSize(width: step.width, height: step.height))
+        case .unreported:
+            nil
+        }
     }
 }

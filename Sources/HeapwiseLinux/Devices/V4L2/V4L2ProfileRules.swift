@@ -1,7 +1,8 @@
 import HeapwiseCore
 
 extension V4L2Probe {
-    /// The rules of one mapped format, from its frame sizes and what `VIDIOC_TRY_FMT`
+    /// The rules of one mapped format, from its frame sizes (`frame_sizes`, exactly as
+    /// `VIDIOC_ENUM_FRAMESIZES` lists them) and what `VIDIOC_TRY_FMT`
     /// demanded, compared with the layout Heapwise would compute without them (the kernel's
     /// `drm_format_info_min_pitch`):
     /// - a `bytesperline` above the minimum pitch becomes the `pitch_alignment` that
@@ -19,12 +20,7 @@ extension V4L2Probe {
         if separate {
             c.placement = PlanePlacement(labels: Dictionary(uniqueKeysWithValues: (0..<info.planes).map { ($0, "plane\($0)") }))
         }
-        if let bounds = format.frameSizes.bounds {
-            c.minWidth = bounds.min.width
-            c.minHeight = bounds.min.height
-            c.maxWidth = bounds.max.width
-            c.maxHeight = bounds.max.height
-        }
+        c.frameSizes = format.frameSizes.frameSizes
         guard let tried = format.tried, let first = tried.planes.first else { return (c, nil, nil) }
         var text = tried.planes.map { "\($0.bytesPerLine)/\($0.sizeImage)" }.joined(separator: " + ")
         if tried.width != size.width || tried.height != size.height { text += " (snapped to \(tried.width)x\(tried.height))" }
@@ -73,20 +69,17 @@ extension V4L2Probe {
         return actual
     }
 
-    /// Moves size limits every entry shares up to the usage, so a profile says once what
+    /// Moves frame sizes every entry shares up to the usage, so a profile says once what
     /// holds for the whole queue (the most specific rule still wins).
-    static func hoistSizeLimits(_ entries: [FormatEntry]) -> (Constraints, [FormatEntry]) {
-        func limits(_ c: Constraints) -> [Int?] { [c.minWidth, c.minHeight, c.maxWidth, c.maxHeight] }
-        guard let first = entries.first, entries.allSatisfy({ limits($0.constraints) == limits(first.constraints) }) else {
-            return (Constraints(), entries)
-        }
-        let shared = Constraints(minWidth: first.constraints.minWidth, minHeight: first.constraints.minHeight,
-                                 maxWidth: first.constraints.maxWidth, maxHeight: first.constraints.maxHeight)
+    static func hoistFrameSizes(_ entries: [FormatEntry]) -> (Constraints, [FormatEntry]) {
+        guard let first = entries.first?.constraints.frameSizes,
+              entries.allSatisfy({ $0.constraints.frameSizes == first })
+        else { return (Constraints(), entries) }
         let stripped = entries.map { entry in
             var c = entry.constraints
-            (c.minWidth, c.minHeight, c.maxWidth, c.maxHeight) = (nil, nil, nil, nil)
+            c.frameSizes = nil
             return FormatEntry(format: entry.format, modifiers: entry.modifiers, constraints: c)
         }
-        return (shared, stripped)
+        return (Constraints(frameSizes: first), stripped)
     }
 }
