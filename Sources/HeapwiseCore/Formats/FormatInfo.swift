@@ -24,6 +24,12 @@ public final class FormatInfo: Hashable, Sendable, CustomStringConvertible {
     public let vsub: Int
     public let isYUV: Bool
     public let hasAlpha: Bool
+    /// Bits per component, chroma resolution and alpha (`FormatInfo+Precision.swift`); worked
+    /// out once per row, since the ranking reads it for every candidate.
+    public let precision: FormatPrecision
+    /// Bits per pixel over all planes, times 16 so subsampled planes stay whole (NV12: 192):
+    /// "fewer bytes per pixel" in the ranking.
+    public let bitsPerPixelTimes16: Int
 
     public init(
         name: String, fourcc: String, planes: Int, cpp: [Int],
@@ -43,6 +49,14 @@ public final class FormatInfo: Hashable, Sendable, CustomStringConvertible {
         self.vsub = vsub
         self.isYUV = isYUV
         self.hasAlpha = hasAlpha
+        let cpp = pad(cpp, 0), blockWidth = pad(blockWidth, 1), blockHeight = pad(blockHeight, 1)
+        self.precision = FormatPrecision(
+            bitsPerComponent: Self.componentBits(name: name, bitsPerPixel: cpp[0] * 8 / (blockWidth[0] * blockHeight[0])),
+            chromaSubsampling: isYUV ? (hsub, vsub) : (1, 1), hasAlpha: hasAlpha)
+        self.bitsPerPixelTimes16 = (0..<planes).reduce(0) { total, plane in
+            let pixelsPerBlock = blockWidth[plane] * blockHeight[plane] * (plane == 0 ? 1 : hsub * vsub)
+            return total + cpp[plane] * 8 * 16 / pixelsPerBlock
+        }
     }
 
     /// Rows are unique by code; the name is compared too so a hand-made row never aliases one.

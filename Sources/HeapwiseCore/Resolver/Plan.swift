@@ -31,11 +31,23 @@ public struct Plan: Hashable, Sendable {
     }
 }
 
-/// The ordering of plans: pipeline format preference, then the devices' own preference, then
-/// heap preference, then fewer bytes; ties broken by codes and names so output is stable.
+/// The ordering of plans, the way media engineers choose (README, "How the resolver
+/// decides"): the pipeline's own format preference; then no needless loss of the producers'
+/// native precision; then fewer bits per pixel (which also avoids conversions); then
+/// compressed or tiled modifiers before LINEAR; then the consumers' preference before the
+/// producers' (the display or encoder at the end decides, as Wayland's dmabuf feedback
+/// tranches and GStreamer's downstream caps do); then heap preference and scarcity; then
+/// fewer bytes. Ties are broken by codes and names so output is stable.
 struct PlanRank: Hashable, Sendable, Comparable {
     var pipelineFormat: Int
-    var devicePreference: Int
+    /// How many producers' native precision the format loses.
+    var precisionLoss: Int
+    var bitsPerPixel: Int
+    var modifierClass: Int
+    /// Positions in the consumers', producers' and role-less usages' preference orders.
+    var consumerPreference: Int
+    var producerPreference: Int
+    var otherPreference: Int
     var heapMisses: Int
     var heapPreference: Int
     var heapScarcity: Int
@@ -45,11 +57,14 @@ struct PlanRank: Hashable, Sendable, Comparable {
     var heapName: String
 
     static func < (a: Self, b: Self) -> Bool {
-        (a.pipelineFormat, a.devicePreference, a.heapMisses, a.heapPreference, a.heapScarcity, a.bytes)
-            < (b.pipelineFormat, b.devicePreference, b.heapMisses, b.heapPreference, b.heapScarcity, b.bytes)
-            || (a.pipelineFormat, a.devicePreference, a.heapMisses, a.heapPreference, a.heapScarcity, a.bytes)
-            == (b.pipelineFormat, b.devicePreference, b.heapMisses, b.heapPreference, b.heapScarcity, b.bytes)
-            && (a.fourcc, a.modifier, a.heapName) < (b.fourcc, b.modifier, b.heapName)
+        // Tuples compare up to six elements: the order in two halves, then the tie-breaks.
+        let (a1, b1) = ((a.pipelineFormat, a.precisionLoss, a.bitsPerPixel, a.modifierClass, a.consumerPreference, a.producerPreference),
+                        (b.pipelineFormat, b.precisionLoss, b.bitsPerPixel, b.modifierClass, b.consumerPreference, b.producerPreference))
+        if a1 != b1 { return a1 < b1 }
+        let (a2, b2) = ((a.otherPreference, a.heapMisses, a.heapPreference, a.heapScarcity, a.bytes),
+                        (b.otherPreference, b.heapMisses, b.heapPreference, b.heapScarcity, b.bytes))
+        if a2 != b2 { return a2 < b2 }
+        return (a.fourcc, a.modifier, a.heapName) < (b.fourcc, b.modifier, b.heapName)
     }
 }
 

@@ -126,7 +126,10 @@ public struct Resolver: Sendable {
                 format: format, modifier: modifier, heap: heap.heap, layout: layout, constraints: merged,
                 fallbackHeaps: heaps[(index + 1)...].map(\.heap.name),
                 rank: PlanRank(
-                    pipelineFormat: context.pipeline.formats == nil ? 0 : formatRank, devicePreference: preference,
+                    pipelineFormat: context.pipeline.formats == nil ? 0 : formatRank,
+                    precisionLoss: Self.precisionLoss(format, context.participants),
+                    bitsPerPixel: format.bitsPerPixelTimes16, modifierClass: modifier.layoutClass.rawValue,
+                    consumerPreference: preference.consumer, producerPreference: preference.producer, otherPreference: preference.other,
                     heapMisses: heap.order.misses, heapPreference: heap.order.position, heapScarcity: heap.order.scarcity,
                     bytes: layout.size, fourcc: format.fourcc.rawValue, modifier: modifier.rawValue,
                     heapName: heap.heap.name
@@ -136,13 +139,13 @@ public struct Resolver: Sendable {
     }
 
     /// Step 1: each participant's rules for the combination (its usage's, refined by the
-    /// format entry's) and the sum of their preference positions; nil when a participant
-    /// lacks the modifier or the size breaks its limits. Every participant is checked, so
-    /// every objection is reported.
-    private func participantRules(_ candidate: Candidate, _ context: Context, _ findings: inout Findings) -> (rules: [Constraints], preference: Int)? {
+    /// format entry's) and the sums of their preference positions, consumers', producers'
+    /// and role-less usages' apart; nil when a participant lacks the modifier or the size
+    /// breaks its limits. Every participant is checked, so every objection is reported.
+    private func participantRules(_ candidate: Candidate, _ context: Context, _ findings: inout Findings) -> (rules: [Constraints], preference: Preference)? {
         var rules: [Constraints] = []
         rules.reserveCapacity(context.participants.count)
-        var preference = 0
+        var preference = Preference()
         var failed = false
         for (p, usageRule) in zip(context.participants, context.usageRules) {
             guard let (entry, position) = Self.entry(for: candidate.format, candidate.modifier, in: p.usage) else {
@@ -150,7 +153,11 @@ public struct Resolver: Sendable {
                 candidate.reject(p.label, .modifierNotSupported(usage: p.usage.name, accepted: p.usage.modifiers(for: candidate.format.fourcc)), in: &findings)
                 continue
             }
-            preference += position
+            switch p.usage.role {
+            case .consumer?: preference.consumer += position
+            case .producer?: preference.producer += position
+            case nil: preference.other += position
+            }
             var c = usageRule
             c.override(with: entry.constraints)
             if let reason = Self.checkDimensions(c, context.pipeline, role: p.usage.role) {
@@ -160,6 +167,20 @@ public struct Resolver: Sendable {
             rules.append(c)
         }
         return failed ? nil : (rules, preference)
+    }
+
+    /// Where a combination sits in the participants' own preference orders, by role.
+    private struct Preference {
+        var consumer = 0, producer = 0, other = 0
+    }
+
+    /// How many producers' native precision (their first-listed format's) `format` loses.
+    static func precisionLoss(_ format: FormatInfo, _ participants: [Participant]) -> Int {
+        var loss = 0
+        for p in participants where p.usage.role == .producer {
+            if let native = p.usage.formats.first?.format, !format.precision.keeps(native.precision) { loss += 1 }
+        }
+        return loss
     }
 
     /// Step 2: the rules one shared buffer must follow; nil when they cannot be combined
