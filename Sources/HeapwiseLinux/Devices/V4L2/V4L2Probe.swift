@@ -42,7 +42,10 @@ public struct V4L2Probe: Hashable, Sendable {
 
     public struct Format: Hashable, Sendable {
         public var pixelFormat: V4L2PixelFormat
+        /// The frame sizes `VIDIOC_TRY_FMT` honours (see `refined`).
         public var frameSizes: V4L2FrameSizes
+        /// The frame sizes `VIDIOC_ENUM_FRAMESIZES` lists, when they differ from `frameSizes`.
+        public var reportedFrameSizes: V4L2FrameSizes?
         /// What `VIDIOC_TRY_FMT` made of the probe size with the driver's own stride.
         public var tried: V4L2Format?
         /// Whether the driver keeps a larger `bytesperline` than its minimum (nil: unknown).
@@ -50,9 +53,13 @@ public struct V4L2Probe: Hashable, Sendable {
         /// The largest `bytesperline` the driver accepts, when it keeps user strides.
         public var maxBytesPerLine: Int?
 
-        public init(pixelFormat: V4L2PixelFormat, frameSizes: V4L2FrameSizes, tried: V4L2Format?, keepsUserStride: Bool? = nil, maxBytesPerLine: Int? = nil) {
+        public init(
+            pixelFormat: V4L2PixelFormat, frameSizes: V4L2FrameSizes, reportedFrameSizes: V4L2FrameSizes? = nil, tried: V4L2Format?,
+            keepsUserStride: Bool? = nil, maxBytesPerLine: Int? = nil
+        ) {
             self.pixelFormat = pixelFormat
             self.frameSizes = frameSizes
+            self.reportedFrameSizes = reportedFrameSizes == frameSizes ? nil : reportedFrameSizes
             self.tried = tried
             self.keepsUserStride = keepsUserStride
             self.maxBytesPerLine = maxBytesPerLine
@@ -82,11 +89,12 @@ extension V4L2Device {
     }
 
     private func probe(_ pixelFormat: V4L2PixelFormat, type: V4L2BufferType, width: Int, height: Int) throws(LinuxError) -> V4L2Probe.Format {
-        let sizes = try frameSizes(pixelFormat.code)
+        let reported = try frameSizes(pixelFormat.code)
+        let sizes = refined(reported, pixelFormat.code, type: type)
         let wanted = V4L2Format(type: type, width: width, height: height, pixelFormat: pixelFormat.code)
         // Some drivers refuse TRY_FMT for formats their current input cannot give; record that as unknown.
         guard let tried = try? tryFormat(wanted), tried.pixelFormat == pixelFormat.code, let first = tried.planes.first else {
-            return V4L2Probe.Format(pixelFormat: pixelFormat, frameSizes: sizes, tried: nil)
+            return V4L2Probe.Format(pixelFormat: pixelFormat, frameSizes: sizes, reportedFrameSizes: reported, tried: nil)
         }
         // Ask for a wider stride (one more 256-byte step) and for an absurd one: a driver
         // that honours user strides keeps the first and clamps the second to its maximum.
@@ -96,8 +104,34 @@ extension V4L2Device {
         huge.planes = tried.planes.map { _ in V4L2PlaneFormat(bytesPerLine: 1 << 30) }
         let keeps = (try? tryFormat(wider)).map { $0.planes.first?.bytesPerLine == wider.planes[0].bytesPerLine }
         let maximum = keeps == true ? (try? tryFormat(huge))?.planes.first.map(\.bytesPerLine) : nil
-        return V4L2Probe.Format(pixelFormat: pixelFormat, frameSizes: sizes, tried: tried, keepsUserStride: keeps,
+        return V4L2Probe.Format(pixelFormat: pixelFormat, frameSizes: sizes, reportedFrameSizes: reported, tried: tried, keepsUserStride: keeps,
                                 maxBytesPerLine: maximum.flatMap { $0 > first.bytesPerLine && $0 < 1 << 30 ? $0 : nil })
+    }
+
+    /// A stepwise range as `VIDIOC_TRY_FMT` honours it. `VIDIOC_ENUM_FRAMESIZES` is one answer
+    /// per format, but some drivers align more strictly per format when they try one: vicodec
+    /// lists 640×360 to 4096×2160 in steps of 8×8 for every format, and `vic_round_dim` rounds
+    /// a 4:2:0 format's width and height to 16 (and 360 up to 368). So the range's corners
+    /// are tried, and the step is tried one step above the first size the driver keeps: a
+    /// size it moves to the next multiple gives the real step. Discrete lists are kept as
+    /// listed (each size is a mode the driver sets exactly).
+    private func refined(_ sizes: V4L2FrameSizes, _ code: FourCC, type: V4L2BufferType) -> V4L2FrameSizes {
+        guard case let .stepwise(min, max, step) = sizes else { return sizes }
+        func tried(_ width: Int, _ height: Int) -> V4L2Size? {
+            (try? tryFormat(V4L2Format(type: type, width: width, height: height, pixelFormat: code)))
+                .flatMap { $0.pixelFormat == code ? V4L2Size(width: $0.width, height: $0.height) : nil }
+        }
+        guard let low = tried(min.width, min.height), let high = tried(max.width, max.height),
+              low.width >= min.width, low.height >= min.height, high.width <= max.width, high.height <= max.height,
+              low.width <= high.width, low.height <= high.height
+        else { return sizes }
+        var real = step
+        if let next = tried(low.width + step.width, low.height + step.height) {
+            let (dw, dh) = (next.width - low.width, next.height - low.height)
+            if dw > step.width && dw % step.width == 0 { real.width = dw }
+            if dh > step.height && dh % step.height == 0 { real.height = dh }
+        }
+        return .stepwise(min: low, max: high, step: real)
     }
 
     /// The allocator behind the queue's own buffers: one MMAP buffer with the current
