@@ -112,7 +112,9 @@ struct KernelDRMTests {
         let profile = try vkms.probe().profile(name: "vkms")
         let scanout = try #require(profile.usage(named: "scanout"))
         let catalog = HeapDiscovery.catalog()
-        let pipeline = Pipeline(width: Self.width, height: Self.height, count: 2,
+        // A display alone has no producer whose precision to keep, so the ranking would take
+        // vkms's smallest format (RGB565): the test names the format a compositor scans out.
+        let pipeline = Pipeline(width: Self.width, height: Self.height, count: 2, formats: [try FormatInfo.parse("XRGB8888")],
                                 participants: [Participant(device: profile, usage: scanout)])
         let plan = try #require(Resolver(catalog: catalog).resolve(pipeline).chosen)
         #expect(plan.format.name == "XRGB8888" && plan.modifier == .linear)

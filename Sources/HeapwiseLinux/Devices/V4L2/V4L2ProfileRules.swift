@@ -8,7 +8,8 @@ extension V4L2Probe {
     /// - a `bytesperline` above the minimum pitch becomes the `pitch_alignment` that
     ///   reproduces it; equal to it means no alignment rule;
     /// - a driver that ignores user strides gets `max_pitch` = its stride (an exact pitch);
-    ///   one that keeps them gets `max_pitch` = the largest it accepts;
+    ///   one that keeps them gets `max_pitch` = the largest it accepts (both scaled to the
+    ///   widest plane, for formats whose chroma lines are longer than luma's, like NV24);
     /// - a `sizeimage` larger than the layout becomes `padding_bytes` for one-plane and
     ///   separate-buffer formats, and a note otherwise (padding would move the chroma offset
     ///   V4L2 fixes).
@@ -35,9 +36,18 @@ extension V4L2Probe {
         } else if first.bytesPerLine < minimum {
             note = "\(label): the driver's bytesperline \(first.bytesPerLine) is below the DRM minimum pitch \(minimum): the format map and the driver disagree"
         }
+        // `bytesperline` is the first plane's; V4L2 derives the others' from it (NV24's chroma
+        // line is twice as long), so the pin or clamp scales to the widest plane Heapwise lays
+        // out, which is what `max_pitch` is checked against.
+        let widest = (try? LayoutCalculator.layout(format: info, modifier: .linear, width: tried.width, height: tried.height, constraints: c))
+            .map { layout in (layout.maxStride, layout.buffers.first?.planes.first?.stride ?? first.bytesPerLine) }
+        func scaled(_ bytesPerLine: Int) -> Int {
+            guard let (maxStride, firstStride) = widest, firstStride > 0, maxStride > firstStride else { return bytesPerLine }
+            return bytesPerLine * maxStride / firstStride
+        }
         switch format.keepsUserStride {
-        case false?: c.maxPitch = first.bytesPerLine
-        case true?: c.maxPitch = format.maxBytesPerLine
+        case false?: c.maxPitch = scaled(first.bytesPerLine)
+        case true?: c.maxPitch = format.maxBytesPerLine.map(scaled)
         case nil: break
         }
 
