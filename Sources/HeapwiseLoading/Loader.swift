@@ -8,12 +8,29 @@ import HeapwiseLinux
 public enum Loader {
     /// Reads a pipeline file and every profile it references (files, names looked up in
     /// `profileDirectories`, and live devices; see `ProfileLookup`).
-    public static func pipeline(_ file: String, profileDirectories: [String] = []) throws(InputError) -> Pipeline {
+    ///
+    /// Each participant gets its heap hint (`HeapHint`), the first of: the device's sysfs
+    /// `dma_heap` link (live devices only, `HeapLinks`); the rule `hints` has for it.
+    public static func pipeline(_ file: String, profileDirectories: [String] = [], hints: HeapHints? = nil) throws(InputError) -> Pipeline {
         let spec = try PipelineParser.parse(try UserFiles.read(file), file: file)
         var lookup = ProfileLookup(pipelineFile: file, profileDirectories: profileDirectories)
-        return try spec.resolve { (participant) throws(InputError) in
+        var pipeline = try spec.resolve { (participant) throws(InputError) in
             try lookup.profile(for: participant, width: spec.width, height: spec.height)
         }
+        for (index, participantSpec) in spec.participants.enumerated() {
+            let participant = pipeline.participants[index]
+            pipeline.participants[index].heapHint = DeviceReference(participantSpec.device).flatMap { HeapLinks.heap(for: $0) }
+                ?? hints?.hint(for: participant.device, usage: participant.usage.name)
+        }
+        return pipeline
+    }
+
+    /// The heap hints to plan with: `file` when given (it must exist), else
+    /// `/etc/heapwise/heap-hints.yaml` when this machine has one, else none.
+    public static func heapHints(file: String?) throws(InputError) -> HeapHints? {
+        if let file { return try HeapHintsParser.parse(try UserFiles.read(file), file: file) }
+        guard UserFiles.exists(Paths.systemHeapHints) else { return nil }
+        return try HeapHintsParser.parse(try UserFiles.read(Paths.systemHeapHints), file: Paths.systemHeapHints)
     }
 
     /// Every `*.yaml` profile in `directory`, sorted by file name.

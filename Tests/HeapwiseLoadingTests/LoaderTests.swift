@@ -129,4 +129,18 @@ import HeapwiseLoading
         let empty = #expect(throws: InputError.self) { try Loader.profiles(in: root + "/nothing") }
         #expect(empty?.code == .fileNotFound)
     }
+
+    /// A hints file gives each matching participant its hint; a missing explicit file is an
+    /// error, and no file at all (none given, none in /etc/heapwise) means no hints.
+    @Test func hintsComeFromTheGivenFile() throws {
+        let root = try Self.scratch([
+            "Profiles/cam.yaml": Self.profile, "p.yaml": Self.pipeline("cam"),
+            "hints.yaml": Array("hints:\n  - { device: cam, usage: write, heaps: [reserved] }\n".utf8),
+        ])
+        let hints = try #require(try Loader.heapHints(file: root + "/hints.yaml"))
+        let pipeline = try Loader.pipeline(root + "/p.yaml", hints: hints)
+        #expect(pipeline.participants[0].heapHint == HeapHint(heaps: ["reserved"], source: "hints file \(root)/hints.yaml"))
+        #expect(try Loader.pipeline(root + "/p.yaml").participants[0].heapHint == nil)
+        #expect(throws: InputError.self) { try Loader.heapHints(file: root + "/missing.yaml") }
+    }
 }

@@ -80,6 +80,17 @@ import HeapwiseCore
         #expect(try exitCode(["plan", ok, "--heaps", badHeaps]) == 2)
     }
 
+    /// `--hints FILE`: used when good, exit 2 naming the file when missing or malformed.
+    @Test func hintsFilesAreReadOrRefused() throws {
+        let s = try scratch()
+        let ok = try s.write("ok.yaml", "width: 640\nheight: 480\nparticipants: [{ device: cam, usage: write }]\n")
+        let hints = try s.write("hints.yaml", "hints:\n  - { device: cam, heaps: [reserved] }\n")
+        let bad = try s.write("bad-hints.yaml", "hints:\n  - { device: cam, heaps: [] }\n")
+        #expect(try exitCode(["plan", ok, "--hints", hints]) == 0)
+        #expect(try exitCode(["plan", ok, "--hints", bad]) == 2)
+        #expect(try exitCode(["plan", ok, "--hints", s.path + "/missing.yaml"]) == 2)
+    }
+
     @Test func heapCatalogFileIsUsed() throws {
         let s = try scratch()
         let heaps = try s.write("heaps.yaml", "heaps:\n  - { name: tiny, kind: cma, capacity: 4KiB }\n")

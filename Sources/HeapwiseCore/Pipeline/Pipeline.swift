@@ -25,10 +25,13 @@ public struct Pipeline: Sendable {
 public struct Participant: Sendable {
     public var device: DeviceProfile
     public var usage: Usage
+    /// Which heaps to prefer for this device, from a sysfs link or a hints file (`HeapHint`).
+    public var heapHint: HeapHint?
 
-    public init(device: DeviceProfile, usage: Usage) {
+    public init(device: DeviceProfile, usage: Usage, heapHint: HeapHint? = nil) {
         self.device = device
         self.usage = usage
+        self.heapHint = heapHint
     }
 
     /// The device's name: how explanations name a participant.

@@ -6,6 +6,13 @@ extension Resolution {
             ("height", .int(pipeline.height)),
             ("count", .int(pipeline.count)),
             ("heap_catalog", .string(catalog.origin)),
+            ("heap_hints", .array(heapHints.map { report in
+                .object([
+                    ("device", .string(report.device)), ("usage", .string(report.usage)),
+                    ("heaps", .array(report.hint.heaps.map(JSON.string))), ("source", .string(report.hint.source)),
+                    ("problems", .array(report.problems.map { .string($0.description) })),
+                ])
+            })),
             ("chosen", chosen.map(\.json) ?? .null),
             ("alternatives", .array(alternatives.map(\.json))),
             ("rejected", .array(rejected.map(\.json))),

@@ -5,6 +5,10 @@ extension Resolution {
         let who = pipeline.participants.map { "\($0.device.name) (\($0.usage.name))" }.joined(separator: " → ")
         out.append("Pipeline: \(pipeline.width)×\(pipeline.height), \(pipeline.count) buffer\(pipeline.count == 1 ? "" : "s"): \(who)")
         out.append("Heaps: \(catalog.origin)")
+        for report in heapHints {
+            out.append("Hint: \(report)")
+            for problem in report.problems { out.append("  warning: the hint \(problem)") }
+        }
         out.append("")
         if let chosen {
             out.append("Chosen: \(chosen.summary), \(ByteCount.format(chosen.layout.size)) per image, "

@@ -36,7 +36,8 @@ public struct Plan: Hashable, Sendable {
 /// native precision; then fewer bits per pixel (which also avoids conversions); then
 /// compressed or tiled modifiers before LINEAR; then the consumers' preference before the
 /// producers' (the display or encoder at the end decides, as Wayland's dmabuf feedback
-/// tranches and GStreamer's downstream caps do); then heap preference and scarcity; then
+/// tranches and GStreamer's downstream caps do); then heap hints, heap preference and
+/// scarcity; then
 /// fewer bytes. Ties are broken by codes and names so output is stable.
 struct PlanRank: Hashable, Sendable, Comparable {
     var pipelineFormat: Int
@@ -48,6 +49,9 @@ struct PlanRank: Hashable, Sendable, Comparable {
     var consumerPreference: Int
     var producerPreference: Int
     var otherPreference: Int
+    /// Heap order: hints (`HeapHint`), then the profiles' `heaps:` lists, then scarcity.
+    var hintMisses: Int
+    var hintPreference: Int
     var heapMisses: Int
     var heapPreference: Int
     var heapScarcity: Int
@@ -61,10 +65,10 @@ struct PlanRank: Hashable, Sendable, Comparable {
         let (a1, b1) = ((a.pipelineFormat, a.precisionLoss, a.bitsPerPixel, a.modifierClass, a.consumerPreference, a.producerPreference),
                         (b.pipelineFormat, b.precisionLoss, b.bitsPerPixel, b.modifierClass, b.consumerPreference, b.producerPreference))
         if a1 != b1 { return a1 < b1 }
-        let (a2, b2) = ((a.otherPreference, a.heapMisses, a.heapPreference, a.heapScarcity, a.bytes),
-                        (b.otherPreference, b.heapMisses, b.heapPreference, b.heapScarcity, b.bytes))
+        let (a2, b2) = ((a.otherPreference, a.hintMisses, a.hintPreference, a.heapMisses, a.heapPreference, a.heapScarcity),
+                        (b.otherPreference, b.hintMisses, b.hintPreference, b.heapMisses, b.heapPreference, b.heapScarcity))
         if a2 != b2 { return a2 < b2 }
-        return (a.fourcc, a.modifier, a.heapName) < (b.fourcc, b.modifier, b.heapName)
+        return (a.bytes, a.fourcc, a.modifier, a.heapName) < (b.bytes, b.fourcc, b.modifier, b.heapName)
     }
 }
 
@@ -79,8 +83,14 @@ public struct Resolution: Sendable {
     /// When there is no plan and a participant refused the size as not one of its frame sizes:
     /// the size nearest the pipeline's at which every participant agrees on a plan, if any.
     public let suggestedSize: FrameSize?
+    /// What became of each participant's heap hint (`HeapHint`).
+    public let heapHints: [HeapHintReport]
 
-    public init(pipeline: Pipeline, catalog: HeapCatalog, chosen: Plan?, alternatives: [Plan], rejected: [Rejection], suggestedSize: FrameSize? = nil) {
+    public init(
+        pipeline: Pipeline, catalog: HeapCatalog, chosen: Plan?, alternatives: [Plan], rejected: [Rejection],
+        suggestedSize: FrameSize? = nil, heapHints: [HeapHintReport] = []
+    ) {
+        self.heapHints = heapHints
         self.pipeline = pipeline
         self.catalog = catalog
         self.chosen = chosen

@@ -15,8 +15,25 @@ public struct Resolver: Sendable {
         return Resolution(
             pipeline: pipeline, catalog: catalog, chosen: findings.plans.first,
             alternatives: Array(findings.plans.dropFirst()), rejected: findings.rejected,
-            suggestedSize: findings.plans.isEmpty ? suggestedSize(for: pipeline, rejected: findings.rejected) : nil
+            suggestedSize: findings.plans.isEmpty ? suggestedSize(for: pipeline, rejected: findings.rejected) : nil,
+            heapHints: hintReports(pipeline)
         )
+    }
+
+    /// Each participant's hint, with every heap it names that the catalog lacks or that breaks
+    /// the device's own rules (its device-wide rules refined by the usage).
+    func hintReports(_ pipeline: Pipeline) -> [HeapHintReport] {
+        pipeline.participants.compactMap { p in
+            guard let hint = p.heapHint else { return nil }
+            let rules = p.device.constraints.overriding(with: p.usage.constraints)
+            let problems = hint.heaps.compactMap { name -> HeapHintReport.Problem? in
+                let matching = catalog.heaps.filter { $0.matches(preference: name) }
+                guard !matching.isEmpty else { return .unknownHeap(name, catalog: catalog.heaps.map(\.name)) }
+                let reasons = matching.map { Self.checkHeap($0, against: rules) }
+                return reasons.allSatisfy({ !$0.isEmpty }) ? .cannotServe(name, reasons: reasons[0]) : nil
+            }
+            return HeapHintReport(device: p.label, usage: p.usage.name, hint: hint, problems: problems)
+        }
     }
 
     /// Whether the pipeline has any plan at all (what a size suggestion is checked with).
@@ -85,7 +102,7 @@ public struct Resolver: Sendable {
         /// Each participant's device-wide rules refined by its usage.
         let usageRules: [Constraints]
         /// Each catalog heap's rank in the participants' `heaps:` lists.
-        let heapRanks: [(misses: Int, position: Int)]
+        let heapRanks: [HeapOrder]
         var participants: [Participant] { pipeline.participants }
     }
 
@@ -130,6 +147,7 @@ public struct Resolver: Sendable {
                     precisionLoss: Self.precisionLoss(format, context.participants),
                     bitsPerPixel: format.bitsPerPixelTimes16, modifierClass: modifier.layoutClass.rawValue,
                     consumerPreference: preference.consumer, producerPreference: preference.producer, otherPreference: preference.other,
+                    hintMisses: heap.order.hintMisses, hintPreference: heap.order.hintPosition,
                     heapMisses: heap.order.misses, heapPreference: heap.order.position, heapScarcity: heap.order.scarcity,
                     bytes: layout.size, fourcc: format.fourcc.rawValue, modifier: modifier.rawValue,
                     heapName: heap.heap.name
@@ -228,8 +246,8 @@ public struct Resolver: Sendable {
     /// first (preference, then the least scarce).
     private func viableHeaps(
         _ layout: ImageLayout, rules: [Constraints], _ candidate: Candidate, _ context: Context, _ findings: inout Findings
-    ) -> [(heap: Heap, order: (misses: Int, position: Int, scarcity: Int))] {
-        var viable: [(heap: Heap, order: (misses: Int, position: Int, scarcity: Int))] = []
+    ) -> [(heap: Heap, order: HeapOrder)] {
+        var viable: [(heap: Heap, order: HeapOrder)] = []
         for (heap, heapRank) in zip(catalog.heaps, context.heapRanks) {
             var fits = true
             for (p, c) in zip(context.participants, rules) {
@@ -242,7 +260,7 @@ public struct Resolver: Sendable {
                 fits = false
                 candidate.reject(nil, reason, heap: heap.name, in: &findings)
             }
-            if fits { viable.append((heap, Self.heapOrder(heap, heapRank))) }
+            if fits { viable.append((heap, heapRank)) }
         }
         viable.sort { $0.order < $1.order }
         return viable
@@ -296,25 +314,37 @@ public struct Resolver: Sendable {
         return nil
     }
 
-    /// How well a heap matches the participants' `heaps:` lists: how many participants do not
-    /// list it at all, then the sum of its positions in the lists that do.
-    private func heapPreferenceRank(_ heap: Heap, _ participants: [Participant]) -> (misses: Int, position: Int) {
-        var misses = 0
-        var position = 0
-        for p in participants where !p.device.heapPreference.isEmpty {
-            if let index = p.device.heapPreference.firstIndex(where: heap.matches(preference:)) {
-                position += index
-            } else {
-                misses += 1
+    /// How well a heap matches the participants' hints and `heaps:` lists (each: how many
+    /// participants with one do not name it, then the sum of its positions where they do),
+    /// and its scarcity.
+    private func heapPreferenceRank(_ heap: Heap, _ participants: [Participant]) -> HeapOrder {
+        func rank(_ lists: [[String]]) -> (misses: Int, position: Int) {
+            var misses = 0, position = 0
+            for list in lists where !list.isEmpty {
+                if let index = list.firstIndex(where: heap.matches(preference:)) { position += index } else { misses += 1 }
             }
+            return (misses, position)
         }
-        return (misses, position)
-    }
-
-    /// Preference first; among equals, the least scarce heap, so contiguous or low memory is
-    /// not spent where scattered memory would do (CMA areas are small and shared).
-    private static func heapOrder(_ heap: Heap, _ rank: (misses: Int, position: Int)) -> (misses: Int, position: Int, scarcity: Int) {
+        let hints = rank(participants.map { $0.heapHint?.heaps ?? [] })
+        let profiles = rank(participants.map(\.device.heapPreference))
+        // Among equals, the least scarce heap, so contiguous or low memory is not spent where
+        // scattered memory would do (CMA areas are small and shared).
         let scarcity = (heap.contiguous ? 100 : 0) + (64 - heap.addressBits) + (heap.cached ? 0 : 1)
-        return (rank.misses, rank.position, scarcity)
+        return HeapOrder(hintMisses: hints.misses, hintPosition: hints.position, misses: profiles.misses,
+                         position: profiles.position, scarcity: scarcity)
+    }
+}
+
+/// A heap's place in one resolve's order: hints first (board knowledge, `HeapHint`), then the
+/// profiles' `heaps:` lists, then scarcity.
+struct HeapOrder: Comparable {
+    var hintMisses: Int
+    var hintPosition: Int
+    var misses: Int
+    var position: Int
+    var scarcity: Int
+
+    static func < (a: Self, b: Self) -> Bool {
+        (a.hintMisses, a.hintPosition, a.misses, a.position, a.scarcity) < (b.hintMisses, b.hintPosition, b.misses, b.position, b.scarcity)
     }
 }

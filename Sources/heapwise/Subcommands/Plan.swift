@@ -25,6 +25,9 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .customLong("profiles"), help: "A directory of device profiles (repeatable).")
     var profileDirectories: [String] = []
 
+    @Option(help: "A heap hints file (YAML): preferred heaps per device; default /etc/heapwise/heap-hints.yaml if present.")
+    var hints: String?
+
     @Flag(help: "Allocate the chosen plan's buffers, write and verify a test pattern, and list them.")
     var allocate = false
 
@@ -40,7 +43,7 @@ struct PlanCommand: ParsableCommand {
         let resolution: Resolution
         let live: Bool
         do {
-            let pipeline = try Loader.pipeline(self.pipeline, profileDirectories: profileDirectories)
+            let pipeline = try Loader.pipeline(self.pipeline, profileDirectories: profileDirectories, hints: Loader.heapHints(file: hints))
             let heapSource = try Loader.planCatalog(file: heaps)
             live = heapSource.live
             resolution = Resolver(catalog: heapSource.catalog).resolve(pipeline)
