@@ -102,6 +102,13 @@ import Testing
         }
     }
 
+    /// The resolver copies rules for every candidate: `Constraints` must stay plain data (no
+    /// reference counting on copy), so list-valued keys hold their lists out of line.
+    @Test func constraintsArePlainData() {
+        #expect(_isPOD(Constraints.self))
+        #expect(ConstraintKey.layouts.allSatisfy { $0.storage != .other }, "every key so far is on the plain-data path")
+    }
+
     /// The README documents every key in its profile example.
     @Test func theReadmeDocumentsEveryKey() throws {
         let readme = try Repository.read("README.md")

@@ -84,7 +84,7 @@ import Testing
 
     static func corners(_ sizes: FrameSizes) -> [FrameSize] {
         switch sizes {
-        case let .list(list): return list.flatMap { [$0, size($0.width + 1, $0.height), size($0.width, $0.height - 1)] }
+        case let .listed(list): return list.sizes.flatMap { [$0, size($0.width + 1, $0.height), size($0.width, $0.height - 1)] }
         case let .range(min, max, step):
             return [min, max, size(min.width + step.width, min.height), size(max.width - step.width, max.height - step.height),
                     size(min.width + 1, min.height), size(max.width + step.width, max.height)]

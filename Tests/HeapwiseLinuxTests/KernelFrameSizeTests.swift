@@ -19,8 +19,8 @@ struct KernelFrameSizeTests {
                      (1279, 719), (1920, 1080), (1921, 1081), (4096, 2160), (4097, 2161), (8192, 8192)]
             .map { FrameSize(width: $0.0, height: $0.1) }
         switch listed {
-        case let .list(list)?:
-            for size in list {
+        case let .listed(list)?:
+            for size in list.sizes {
                 sizes += [size, FrameSize(width: size.width + 1, height: size.height), FrameSize(width: size.width, height: size.height - 1),
                           FrameSize(width: size.width - 1, height: size.height + 1)]
             }

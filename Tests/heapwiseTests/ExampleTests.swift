@@ -64,7 +64,16 @@ import Testing
         #expect(r.alternatives.contains { $0.modifier == .linear })
     }
 
-    @Test(arguments: ["unsatisfiable.yaml", "unsatisfiable-formats.yaml"])
+    /// The webcam has no 1000×562 mode: refused with its modes, and 1280×720 suggested.
+    @Test func aWebcamSizeWithoutAModeSuggestsTheNearest() throws {
+        let r = try resolve("webcam-wrong-size.yaml")
+        #expect(r.chosen == nil)
+        #expect(r.suggestedSize == FrameSize(width: 1280, height: 720))
+        #expect(r.rejected.map(\.description).contains(
+            "uvc-webcam: YUYV/LINEAR: 1000×562 is not a frame size it produces (320×180, 640×360, 640×480, 1280×720, 1920×1080)"))
+    }
+
+    @Test(arguments: ["unsatisfiable.yaml", "unsatisfiable-formats.yaml", "webcam-wrong-size.yaml"])
     func unsatisfiableExamplesExplainThemselves(_ example: String) throws {
         let r = try resolve(example)
         #expect(r.chosen == nil)

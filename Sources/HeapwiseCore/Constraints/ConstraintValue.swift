@@ -14,7 +14,7 @@ protocol ConstraintValue: Hashable, Sendable {
 /// closure calls or reference counting (they run for every candidate of every resolve), or
 /// `other`, for a value that owns memory, which goes through the key's closures.
 enum ConstraintStorage: Sendable, Equatable {
-    case int, bool, cache, placement, other
+    case int, bool, cache, placement, frameSizes, other
 }
 
 extension Int: ConstraintValue {
@@ -57,8 +57,7 @@ extension PlanePlacement: ConstraintValue {
 }
 
 extension FrameSizes: ConstraintValue {
-    /// A list owns memory: merged through the key's closures, off the plain-data hot path.
-    static var storage: ConstraintStorage { .other }
+    static var storage: ConstraintStorage { .frameSizes }
     static func merge(_ a: Self, _ b: Self, by law: ConstraintKey.MergeLaw) -> Self? {
         precondition(law == .intersection, "\(law) does not merge frame sizes")
         return a.intersection(b)

@@ -108,6 +108,7 @@ public struct Constraints: Hashable, Sendable {
                     case .bool: Self.overrideField(Bool.self, key, from, to)
                     case .cache: Self.overrideField(CacheRequirement.self, key, from, to)
                     case .placement: Self.overrideField(PlanePlacement.self, key, from, to)
+                    case .frameSizes: Self.overrideField(FrameSizes.self, key, from, to)
                     case .other: break
                     }
                 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A frame size in pixels: `1280x720` in profiles, `1280×720` in messages.
 public struct FrameSize: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var width: Int
@@ -42,13 +44,26 @@ public struct FrameSize: Hashable, Sendable, Comparable, CustomStringConvertible
 /// or redundancy a profile used, and merging is a set intersection with the merge laws
 /// (commutative, associative, idempotent): lists are sorted and without duplicates; a range's
 /// `min` and `max` are points of its lattice; a set of at most one size is a list.
+///
+/// Plain data, so that `Constraints` stays plain data too (the resolver copies rules for every
+/// candidate, and a copy that retains an array costs more than the whole merge): a list is
+/// held as a `FrameSizeList`, a number for the list in a process-wide table.
 public enum FrameSizes: Hashable, Sendable, CustomStringConvertible {
-    case list([FrameSize])
+    case listed(FrameSizeList)
     case range(min: FrameSize, max: FrameSize, step: FrameSize)
 
     /// Discrete sizes, sorted and without duplicates.
     public static func discrete(_ sizes: [FrameSize]) -> FrameSizes {
-        .list(Array(Set(sizes)).sorted())
+        .listed(FrameSizeList(Array(Set(sizes)).sorted()))
+    }
+
+    /// Discrete sizes (sorted and without duplicates, as `discrete` makes them).
+    public static func list(_ sizes: [FrameSize]) -> FrameSizes { discrete(sizes) }
+
+    /// The sizes of a discrete set; nil for a range.
+    public var listedSizes: [FrameSize]? {
+        if case let .listed(list) = self { return list.sizes }
+        return nil
     }
 
     /// The sizes from `min` to `max` whose distance from `min` is a multiple of `step` in each
@@ -63,22 +78,22 @@ public enum FrameSizes: Hashable, Sendable, CustomStringConvertible {
     /// Whether `size` is one of the set.
     public func contains(_ size: FrameSize) -> Bool {
         switch self {
-        case let .list(sizes): sizes.contains(size)
+        case let .listed(list): list.sizes.contains(size)
         case let .range(min, max, step):
             Lattice(canonical: min.width, max.width, step.width).contains(size.width)
                 && Lattice(canonical: min.height, max.height, step.height).contains(size.height)
         }
     }
 
-    public var isEmpty: Bool { self == .list([]) }
+    public var isEmpty: Bool { listedSizes?.isEmpty == true }
 
     /// The sizes both sets contain: what a buffer two devices share can be.
     public func intersection(_ other: FrameSizes) -> FrameSizes {
         switch (self, other) {
-        case let (.list(a), .list(b)):
-            return .list(a.filter(b.contains))
-        case let (.list(sizes), range), let (range, .list(sizes)):
-            return .list(sizes.filter(range.contains))
+        case let (.listed(a), .listed(b)):
+            return a == b ? self : .list(a.sizes.filter(b.sizes.contains))
+        case let (.listed(list), range), let (range, .listed(list)):
+            return .list(list.sizes.filter(range.contains))
         case let (.range(aMin, aMax, aStep), .range(bMin, bMax, bStep)):
             let width = Lattice(canonical: aMin.width, aMax.width, aStep.width)
                 .intersection(Lattice(canonical: bMin.width, bMax.width, bStep.width))
@@ -93,8 +108,8 @@ public enum FrameSizes: Hashable, Sendable, CustomStringConvertible {
     public func nearest(to size: FrameSize, limit: Int = 8) -> [FrameSize] {
         let candidates: [FrameSize]
         switch self {
-        case let .list(sizes):
-            candidates = sizes
+        case let .listed(list):
+            candidates = list.sizes
         case let .range(min, max, step):
             let widths = Lattice(canonical: min.width, max.width, step.width).around(size.width)
             let heights = Lattice(canonical: min.height, max.height, step.height).around(size.height)
@@ -109,8 +124,9 @@ public enum FrameSizes: Hashable, Sendable, CustomStringConvertible {
     /// `320×180, 640×360` or `16×16 to 4096×2160 in steps of 2×2`: what a rejection prints.
     public var description: String {
         switch self {
-        case let .list(sizes) where sizes.isEmpty: return "none"
-        case let .list(sizes):
+        case let .listed(list) where list.sizes.isEmpty: return "none"
+        case let .listed(list):
+            let sizes = list.sizes
             let shown = sizes.prefix(12).map(\.description).joined(separator: ", ")
             return sizes.count > 12 ? shown + ", … (\(sizes.count) in all)" : shown
         case let .range(min, max, step) where step == FrameSize(width: 1, height: 1):
@@ -123,7 +139,7 @@ public enum FrameSizes: Hashable, Sendable, CustomStringConvertible {
     /// The profile spelling: `[320x180, 640x360]` or `{ min: 16x16, max: 4096x2160, step: 2x2 }`.
     public var yaml: String {
         switch self {
-        case let .list(sizes): "[" + sizes.map(\.yaml).joined(separator: ", ") + "]"
+        case let .listed(list): "[" + list.sizes.map(\.yaml).joined(separator: ", ") + "]"
         case let .range(min, max, step): "{ min: \(min.yaml), max: \(max.yaml), step: \(step.yaml) }"
         }
     }
@@ -138,6 +154,32 @@ public enum FrameSizes: Hashable, Sendable, CustomStringConvertible {
                       max: FrameSize(width: width.last, height: height.last),
                       step: FrameSize(width: width.step, height: height.step))
     }
+}
+
+/// A list of frame sizes as plain data: the list's number in a process-wide table of every
+/// distinct list seen (profiles are few and small, so the table is too), equal lists getting
+/// equal numbers. Reading the sizes takes a lock; only frame-size checks and merges do.
+public struct FrameSizeList: Hashable, Sendable {
+    private let id: UInt32
+
+    public init(_ sizes: [FrameSize]) {
+        id = Self.table.withLock { table in
+            if let id = table.ids[sizes] { return id }
+            let id = UInt32(table.lists.count)
+            table.lists.append(sizes)
+            table.ids[sizes] = id
+            return id
+        }
+    }
+
+    public var sizes: [FrameSize] { Self.table.withLock { $0.lists[Int(id)] } }
+
+    private struct Table {
+        var lists: [[FrameSize]] = []
+        var ids: [[FrameSize]: UInt32] = [:]
+    }
+
+    private static let table = Mutex(Table())
 }
 
 /// The values `first, first + step, …, last` of one dimension of a stepwise range, kept

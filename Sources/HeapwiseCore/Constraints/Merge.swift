@@ -30,6 +30,7 @@ extension Constraints {
                     case .bool: Self.mergeField(Bool.self, key, b, r)
                     case .cache: Self.mergeField(CacheRequirement.self, key, b, r)
                     case .placement: Self.mergeField(PlanePlacement.self, key, b, r)
+                    case .frameSizes: Self.mergeField(FrameSizes.self, key, b, r)
                     case .other: true
                     }
                     if !fits { return index }

@@ -64,8 +64,9 @@ public struct Resolver: Sendable {
             }
             guard accepting else { continue }
 
+            let loss = Self.precisionLoss(format, participants)
             for modifier in candidateModifiers(format, participants) {
-                evaluate(format, modifier, formatRank: formatRank, context, &findings)
+                evaluate(format, modifier, formatRank: formatRank, precisionLoss: loss, context, &findings)
             }
         }
         findings.plans.sort { $0.rank < $1.rank }
@@ -129,7 +130,7 @@ public struct Resolver: Sendable {
     /// heaps that satisfy every participant. Adds a plan per viable heap, and every rejection
     /// on the way, to `findings`.
     private func evaluate(
-        _ format: FormatInfo, _ modifier: Modifier, formatRank: Int, _ context: Context, _ findings: inout Findings
+        _ format: FormatInfo, _ modifier: Modifier, formatRank: Int, precisionLoss: Int, _ context: Context, _ findings: inout Findings
     ) {
         let candidate = Candidate(format: format, modifier: modifier, formatRank: formatRank)
         guard let (rules, preference) = participantRules(candidate, context, &findings),
@@ -144,7 +145,7 @@ public struct Resolver: Sendable {
                 fallbackHeaps: heaps[(index + 1)...].map(\.heap.name),
                 rank: PlanRank(
                     pipelineFormat: context.pipeline.formats == nil ? 0 : formatRank,
-                    precisionLoss: Self.precisionLoss(format, context.participants),
+                    precisionLoss: precisionLoss,
                     bitsPerPixel: format.bitsPerPixelTimes16, modifierClass: modifier.layoutClass.rawValue,
                     consumerPreference: preference.consumer, producerPreference: preference.producer, otherPreference: preference.other,
                     hintMisses: heap.order.hintMisses, hintPreference: heap.order.hintPosition,
@@ -318,15 +319,16 @@ public struct Resolver: Sendable {
     /// participants with one do not name it, then the sum of its positions where they do),
     /// and its scarcity.
     private func heapPreferenceRank(_ heap: Heap, _ participants: [Participant]) -> HeapOrder {
-        func rank(_ lists: [[String]]) -> (misses: Int, position: Int) {
-            var misses = 0, position = 0
-            for list in lists where !list.isEmpty {
-                if let index = list.firstIndex(where: heap.matches(preference:)) { position += index } else { misses += 1 }
+        var hints = (misses: 0, position: 0), profiles = (misses: 0, position: 0)
+        for p in participants {
+            if let hint = p.heapHint, !hint.heaps.isEmpty {
+                if let index = hint.heaps.firstIndex(where: heap.matches(preference:)) { hints.position += index } else { hints.misses += 1 }
             }
-            return (misses, position)
+            let listed = p.device.heapPreference
+            if !listed.isEmpty {
+                if let index = listed.firstIndex(where: heap.matches(preference:)) { profiles.position += index } else { profiles.misses += 1 }
+            }
         }
-        let hints = rank(participants.map { $0.heapHint?.heaps ?? [] })
-        let profiles = rank(participants.map(\.device.heapPreference))
         // Among equals, the least scarce heap, so contiguous or low memory is not spent where
         // scattered memory would do (CMA areas are small and shared).
         let scarcity = (heap.contiguous ? 100 : 0) + (64 - heap.addressBits) + (heap.cached ? 0 : 1)
