@@ -1,13 +1,16 @@
 /// `heapwise heaps`: this machine's allocators and what this user can do with each.
 public struct HeapsReport: Hashable, Sendable {
     public var heaps: [DiscoveredHeap]
+    /// The end of RAM the heaps' address bits come from, and its source.
+    public var ramTop: RAMTop
     /// Where dma-buf heaps live (`/dev/dma_heap`), for the "this machine has none" note.
     public var heapDirectory: String
     /// What to do about a node this user cannot open.
     public var inaccessibleRemedy: String
 
-    public init(heaps: [DiscoveredHeap], heapDirectory: String, inaccessibleRemedy: String) {
+    public init(heaps: [DiscoveredHeap], ramTop: RAMTop, heapDirectory: String, inaccessibleRemedy: String) {
         self.heaps = heaps
+        self.ramTop = ramTop
         self.heapDirectory = heapDirectory
         self.inaccessibleRemedy = inaccessibleRemedy
     }
@@ -22,7 +25,7 @@ public struct HeapsReport: Hashable, Sendable {
                 heap.deviceShareable ? "yes" : "no (CPU only)", entry.accessible ? "can allocate" : "no access",
             ])
         }
-        var lines = [table.render()]
+        var lines = [table.render(), "", ramText]
         if !heaps.contains(where: { $0.heap.kind != .memfd && $0.heap.kind != .udmabuf }) {
             lines.append("\nThis machine has no \(heapDirectory): plans use the built-in catalog, and allocation falls back to CPU-only memfd.")
         }
@@ -37,7 +40,26 @@ public struct HeapsReport: Hashable, Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// `RAM ends at 0x40000000 (30 address bits), from /proc/zoneinfo`.
+    var ramText: String {
+        guard let end = ramTop.end else {
+            return "RAM: no source of its end is readable (\(RAMTop.Source.allCases.dropLast().map(\.rawValue).joined(separator: ", "))): 64 address bits assumed"
+        }
+        return "RAM ends at 0x\(String(end, radix: 16)) (\(ramTop.addressBits) address bits), from \(ramTop.source.rawValue)"
+    }
+
     public var json: JSON {
+        .object([
+            ("ram", .object([
+                ("end", ramTop.end.map { .int(Int(clamping: $0)) } ?? .null),
+                ("address_bits", .int(ramTop.addressBits)),
+                ("source", .string(ramTop.source.rawValue)),
+            ])),
+            ("heaps", heapsJSON),
+        ])
+    }
+
+    private var heapsJSON: JSON {
         .array(heaps.map { entry in
             .object([
                 ("name", .string(entry.heap.name)),

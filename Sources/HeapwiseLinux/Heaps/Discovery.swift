@@ -22,10 +22,13 @@ public enum HeapDiscovery {
         return .other
     }
 
-    /// Every heap under `directory`, sorted by name, plus udmabuf when present.
-    public static func discover(directory: String = heapDirectory, includeUdmabuf: Bool = true) -> [DiscoveredHeap] {
+    /// Every heap under `directory`, sorted by name, plus udmabuf when present. Their address
+    /// bits come from `ramTop`, which reads the same for every user.
+    public static func discover(
+        directory: String = heapDirectory, includeUdmabuf: Bool = true, ramTop: RAMTop = RAMTopReader.read()
+    ) -> [DiscoveredHeap] {
         let meminfo = ProcFiles.read("/proc/meminfo") ?? ""
-        let physicalBits = physicalAddressBits()
+        let physicalBits = ramTop.addressBits
         var found: [DiscoveredHeap] = []
         for name in ((try? Syscalls.listDirectory(directory).get()) ?? []).sorted() {
             let node = directory + "/" + name
@@ -72,19 +75,6 @@ public enum HeapDiscovery {
         let heaps = discover(directory: directory, includeUdmabuf: false)
         guard !heaps.isEmpty else { return nil }
         return HeapCatalog(heaps: heaps.map(\.heap), origin: "live: \(directory) on this machine")
-    }
-
-    /// Bits needed to address the top of RAM, from `/proc/iomem` ("System RAM" ranges).
-    /// Unprivileged readers see zeroed addresses there; then 64 is assumed.
-    static func physicalAddressBits() -> Int {
-        guard let iomem = ProcFiles.read("/proc/iomem") else { return 64 }
-        var top: UInt64 = 0
-        for line in iomem.split(separator: "\n") where line.hasSuffix(" : System RAM") && !line.hasPrefix(" ") {
-            let range = line.split(separator: " ")[0].split(separator: "-")
-            if range.count == 2, let end = UInt64(range[1], radix: 16) { top = max(top, end) }
-        }
-        guard top > 0 else { return 64 }
-        return 64 - top.leadingZeroBitCount
     }
 
     /// The default CMA area sits below 4 GiB on arm64 (`arm64_dma_phys_limit`,

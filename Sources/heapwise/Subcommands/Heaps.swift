@@ -10,9 +10,10 @@ struct Heaps: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() {
-        var found = HeapDiscovery.discover()
+        let ramTop = RAMTopReader.read()
+        var found = HeapDiscovery.discover(ramTop: ramTop)
         found.append(DiscoveredHeap(heap: Memfd.description, node: "memfd_create(2)", accessible: true))
-        let report = HeapsReport(heaps: found, heapDirectory: HeapDiscovery.heapDirectory,
+        let report = HeapsReport(heaps: found, ramTop: ramTop, heapDirectory: HeapDiscovery.heapDirectory,
                                  inaccessibleRemedy: LinuxError.inaccessibleNodeRemedy)
         print(output.json ? report.json.serialized() : report.text)
     }
