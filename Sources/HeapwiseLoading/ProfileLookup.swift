@@ -4,10 +4,11 @@ import HeapwiseLinux
 /// Turns a pipeline's `device:` references into profiles.
 ///
 /// `drm:DRIVER` and `v4l2:DRIVER` name live devices, probed on this machine.
-/// A reference with a `/` or a `.yaml` ending is a path, tried relative to the pipeline file
-/// and then to the working directory. Anything else is a profile name, looked up as
-/// `NAME.yaml` in the profile directories: those given, else `Profiles/` beside the
-/// pipeline file's directory and in the working directory.
+/// A reference with a `/` or a `.yaml`, `.yml` or `.json` ending is a path, tried relative to
+/// the pipeline file and then to the working directory. Anything else is a profile name,
+/// looked up as `NAME.yaml`, then `NAME.json`, in the profile directories: those given, else
+/// `Profiles/` beside the pipeline file's directory and in the working directory. JSON is
+/// read by the same YAML parser (JSON is YAML's flow style), so both spell the same profile.
 struct ProfileLookup {
     let pipelineFile: String
     let profileDirectories: [String]
@@ -31,15 +32,18 @@ struct ProfileLookup {
             return try probe(live, spec, width: width, height: height)
         }
         let candidates: [String]
-        if reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") {
+        let places: String
+        if reference.contains("/") || [".yaml", ".yml", ".json"].contains(where: reference.hasSuffix) {
             candidates = [Paths.join(Paths.directory(of: pipelineFile), reference), reference]
+            places = candidates.joined(separator: ", ")
         } else {
-            candidates = profileDirectories.map { Paths.join($0, reference + ".yaml") }
+            candidates = profileDirectories.flatMap { [Paths.join($0, reference + ".yaml"), Paths.join($0, reference + ".json")] }
+            places = "\(reference).yaml and \(reference).json in " + profileDirectories.joined(separator: ", ")
         }
         guard let path = candidates.first(where: UserFiles.exists) else {
             var error = spec.location
             error.code = .profileNotFound
-            error.message = "no profile for device '\(reference)': looked for " + candidates.joined(separator: ", ")
+            error.message = "no profile for device '\(reference)': looked for " + places
             throw error
         }
         if let cached = cache[path] { return cached }

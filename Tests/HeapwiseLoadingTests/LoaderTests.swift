@@ -59,7 +59,7 @@ import HeapwiseLoading
         let root = try Self.scratch(["Examples/p.yaml": Self.pipeline("nowhere")])
         let error = #expect(throws: InputError.self) { try Loader.pipeline(root + "/Examples/p.yaml") }
         #expect(error?.code == .profileNotFound)
-        #expect(error?.message.contains("no profile for device 'nowhere': looked for \(root)/Profiles/nowhere.yaml, \(root)/Examples/Profiles/nowhere.yaml, Profiles/nowhere.yaml") == true)
+        #expect(error?.message.contains("no profile for device 'nowhere': looked for nowhere.yaml and nowhere.json in \(root)/Profiles, \(root)/Examples/Profiles, Profiles") == true)
         #expect(error?.line == 4, "the error points at the participant")
     }
 

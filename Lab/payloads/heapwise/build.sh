@@ -36,6 +36,7 @@ ldd "$bin_debug/HeapwisePackageTests.xctest" "$bin_release/heapwise" | awk '/=> 
 cp "$repo"/Profiles/*.yaml "$out/Profiles/"
 cp -r "$repo"/Examples/. "$out/Examples/"
 cp "$repo/README.md" "$out/README.md"  # the key-table test checks the README documents every key
+mkdir -p "$out/docs" && cp "$repo/docs/json.md" "$out/docs/"  # the JSON output test checks against it
 cp "$here"/lab/*.yaml "$out/lab/"
 cp "$here/run" "$out/run"
 chmod +x "$out/run" "$out/heapwise"

@@ -20,6 +20,8 @@ public struct ConstraintKey: Sendable {
     let parse: @Sendable (YAMLValue, inout Constraints) throws(InputError) -> Void
     /// `key: value` when set, for `ProfileWriter`.
     let write: @Sendable (Constraints) -> String?
+    /// The value in `--json` output; `null` when unset.
+    let json: @Sendable (Constraints) -> JSON
     /// Checks a set value; nil when valid or unset.
     let check: @Sendable (Constraints) -> ConstraintError?
     /// The merge, through closures: what the hot path calls for `.other` storage, and what
@@ -82,6 +84,7 @@ public struct ConstraintKey: Sendable {
             access.set(&target, try read(value))
         }
         self.write = { c in access.get(c).map { "\(name): \(write($0))" } }
+        json = { c in access.get(c)?.json ?? .null }
         self.check = { c in access.get(c).flatMap(check) }
         sampleCount = samples.count
         setSample = { c, index in access.set(&c, samples[index % samples.count]) }

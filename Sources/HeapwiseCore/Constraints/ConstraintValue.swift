@@ -7,6 +7,8 @@ protocol ConstraintValue: Hashable, Sendable {
     /// `a` and `b` combined by `law`; nil when the result does not fit (an alignment's least
     /// common multiple overflowing 64 bits).
     static func merge(_ a: Self, _ b: Self, by law: ConstraintKey.MergeLaw) -> Self?
+    /// The value in `--json` output, in a shape the profile parser reads back.
+    var json: JSON { get }
 }
 
 /// How a key's value is stored in `Constraints`, for the resolver's hot path: plain data that
@@ -19,6 +21,7 @@ enum ConstraintStorage: Sendable, Equatable {
 
 extension Int: ConstraintValue {
     static var storage: ConstraintStorage { .int }
+    var json: JSON { .int(self) }
     static func merge(_ a: Int, _ b: Int, by law: ConstraintKey.MergeLaw) -> Int? {
         switch law {
         case .leastCommonMultiple: Arithmetic.lcm(a, b)
@@ -31,6 +34,7 @@ extension Int: ConstraintValue {
 
 extension Bool: ConstraintValue {
     static var storage: ConstraintStorage { .bool }
+    var json: JSON { .bool(self) }
     static func merge(_ a: Bool, _ b: Bool, by law: ConstraintKey.MergeLaw) -> Bool? {
         switch law {
         case .either: a || b
@@ -42,6 +46,7 @@ extension Bool: ConstraintValue {
 
 extension CacheRequirement: ConstraintValue {
     static var storage: ConstraintStorage { .cache }
+    var json: JSON { .string(rawValue) }
     static func merge(_ a: Self, _ b: Self, by law: ConstraintKey.MergeLaw) -> Self? {
         precondition(law == .stricter, "\(law) does not merge cache requirements")
         return Swift.max(a, b)
@@ -50,6 +55,8 @@ extension CacheRequirement: ConstraintValue {
 
 extension PlanePlacement: ConstraintValue {
     static var storage: ConstraintStorage { .placement }
+    /// `{"0": "g0", "1": "g1", …}`: the profile's plane → region mapping (JSON keys are text).
+    var json: JSON { .object(groupOf.enumerated().map { ("\($0.offset)", .string("g\($0.element)")) }) }
     static func merge(_ a: Self, _ b: Self, by law: ConstraintKey.MergeLaw) -> Self? {
         precondition(law == .finerPartition, "\(law) does not merge plane placements")
         return a.refined(with: b)
@@ -58,6 +65,13 @@ extension PlanePlacement: ConstraintValue {
 
 extension FrameSizes: ConstraintValue {
     static var storage: ConstraintStorage { .frameSizes }
+    /// A list of `{width, height}`, or `{min, max, step}` of them.
+    var json: JSON {
+        switch self {
+        case let .listed(list): .array(list.sizes.map(\.json))
+        case let .range(min, max, step): .object([("min", min.json), ("max", max.json), ("step", step.json)])
+        }
+    }
     static func merge(_ a: Self, _ b: Self, by law: ConstraintKey.MergeLaw) -> Self? {
         precondition(law == .intersection, "\(law) does not merge frame sizes")
         return a.intersection(b)

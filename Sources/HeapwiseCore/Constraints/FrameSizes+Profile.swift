@@ -45,12 +45,24 @@ extension FrameSizes {
 }
 
 extension FrameSize {
-    /// `1280x720`: both dimensions positive and at most `Pipeline.maxDimension`, which keeps
-    /// every intersection's arithmetic far inside 64 bits.
+    /// `1280x720`, or `{ width: 1280, height: 720 }` (how `--json` writes it): both dimensions
+    /// positive and at most `Pipeline.maxDimension`, which keeps every intersection's
+    /// arithmetic far inside 64 bits.
     static func parse(_ value: YAMLValue) throws(InputError) -> FrameSize {
-        let text = try value.string()
-        guard let size = FrameSize(parsing: text) else {
-            throw value.error("a frame size is WIDTHxHEIGHT, e.g. 1280x720, got '\(text)'")
+        let size: FrameSize, text: String
+        if case .mapping = value.node {
+            let fields = try value.fields(allowed: ["width", "height"], required: ["width", "height"])
+            guard let width = fields["width"], let height = fields["height"] else {
+                throw value.error(.missingKey, "a frame size needs width and height")
+            }
+            size = FrameSize(width: try width.int(), height: try height.int())
+            text = size.yaml
+        } else {
+            text = try value.string()
+            guard let parsed = FrameSize(parsing: text) else {
+                throw value.error("a frame size is WIDTHxHEIGHT, e.g. 1280x720, got '\(text)'")
+            }
+            size = parsed
         }
         guard (1...Pipeline.maxDimension).contains(size.width), (1...Pipeline.maxDimension).contains(size.height) else {
             throw value.error("frame size \(text) is out of range: each dimension is 1 to \(Pipeline.maxDimension)")

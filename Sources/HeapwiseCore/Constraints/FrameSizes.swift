@@ -13,6 +13,7 @@ public struct FrameSize: Hashable, Sendable, Comparable, CustomStringConvertible
     public var description: String { "\(width)×\(height)" }
     /// The profile spelling, `1280x720`.
     public var yaml: String { "\(width)x\(height)" }
+    public var json: JSON { .object([("width", .int(width)), ("height", .int(height))]) }
 
     /// Ordered by width, then height: how lists are kept and printed (a UVC camera's modes read
     /// smallest first).

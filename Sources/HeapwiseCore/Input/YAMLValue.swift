@@ -54,8 +54,16 @@ struct YAMLValue {
         YAMLValue(node: node, path: path.isEmpty ? component : "\(path).\(component)", file: file)
     }
 
-    /// The mapping's entries in document order; a key outside `allowed` is an error that
-    /// names the closest allowed key.
+    /// Whether this is YAML's null (`null`, `~` or nothing; a quoted "null" is text), which a
+    /// mapping's value uses to say "not set": `--json` output writes every key, unset ones as
+    /// `null`, and reads back as if they were left out.
+    var isNull: Bool {
+        guard case let .scalar(scalar) = node else { return false }
+        return scalar.style == .plain && node.tag.description == Tag.Name.null.rawValue
+    }
+
+    /// The mapping's entries in document order, without those whose value is null; a key
+    /// outside `allowed` is an error that names the closest allowed key.
     func mapping(allowed: [String]) throws(InputError) -> [(key: String, value: YAMLValue)] {
         guard case let .mapping(mapping) = node else {
             throw error(.wrongType, "expected a mapping of keys (\(allowed.joined(separator: ", ")))")
@@ -69,7 +77,7 @@ struct YAMLValue {
                     ?? "valid keys: \(allowed.joined(separator: ", "))"
                 throw YAMLValue(node: keyNode, path: path, file: file).error(.unknownKey, "unknown key '\(key)': \(hint)")
             }
-            entries.append((key, entry))
+            if !entry.isNull { entries.append((key, entry)) }
         }
         return entries
     }

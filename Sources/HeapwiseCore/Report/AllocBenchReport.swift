@@ -40,10 +40,10 @@ public struct AllocBenchReport: Sendable {
                 ("heapwise_p99_ns", .int(Int(r.heapwise.p99.microseconds * 1000))),
                 ("baseline_median_ns", .int(Int(r.baseline.median.microseconds * 1000))),
                 ("baseline_p99_ns", .int(Int(r.baseline.p99.microseconds * 1000))),
-                ("ratio", .string(r.ratio.twoDecimals)),
+                ("ratio", .ratio(r.ratio)),
                 ("shared_median_ns", .int(Int(r.shared.candidate.median.microseconds * 1000))),
-                ("shared_ratio", .string(r.shared.ratio.twoDecimals)),
-                ("control_ratio", .string(r.comparison.controlRatio.twoDecimals)),
+                ("shared_ratio", .ratio(r.shared.ratio)),
+                ("control_ratio", .ratio(r.comparison.controlRatio)),
             ])
         })
     }

@@ -27,11 +27,7 @@ public struct DevicesReport: Sendable {
 
     public var json: JSON {
         .array(entries.map { entry in
-            if let profile = entry.profile {
-                .object([("device", .string(entry.device)), ("profile", profile.json)])
-            } else {
-                .object([("device", .string(entry.device)), ("error", .string(entry.error ?? ""))])
-            }
+            .object([("device", .string(entry.device)), ("profile", entry.profile?.json ?? .null), ("error", JSON(entry.error))])
         })
     }
 }

@@ -4,6 +4,8 @@ public enum JSON: Hashable, Sendable {
     case null
     case bool(Bool)
     case int(Int)
+    /// A fractional number (a ratio); NaN and infinities, which JSON cannot spell, are `null`.
+    case double(Double)
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
@@ -25,6 +27,7 @@ public enum JSON: Hashable, Sendable {
         case .null: out += "null"
         case let .bool(value): out += value ? "true" : "false"
         case let .int(value): out += String(value)
+        case let .double(value): out += value.isFinite ? "\(value)" : "null"
         case let .string(value): Self.quote(value, into: &out)
         case let .array(items):
             if items.isEmpty { out += "[]"; return }
@@ -70,4 +73,9 @@ public enum JSON: Hashable, Sendable {
 
 extension JSON {
     public init(_ value: String?) { self = value.map(JSON.string) ?? .null }
+    public init(_ value: Int?) { self = value.map(JSON.int) ?? .null }
+
+    /// A ratio rounded to four decimals: what a benchmark can resolve, without the binary
+    /// fraction's noise (`1.0299999999999998`).
+    public static func ratio(_ value: Double) -> JSON { .double((value * 10_000).rounded() / 10_000) }
 }

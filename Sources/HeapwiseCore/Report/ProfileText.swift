@@ -15,28 +15,36 @@ extension DeviceProfile {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The profile as JSON in the shape of a profile file (`ProfileParser` reads it back, so
+    /// `heapwise devices --profile X --json > x.json` is a profile): usages keyed by name,
+    /// every constraint key present, `null` where unset.
     public var json: JSON {
-        func rules(_ c: Constraints) -> JSON { .string(ProfileWriter.constraints(c) ?? "{}") }
-        return .object([
+        .object([
             ("name", .string(name)),
             ("description", .string(description)),
             ("source", .array(sources.map(JSON.string))),
-            ("constraints", rules(constraints)),
-            ("usages", .array(usages.map { usage in
-                .object([
-                    ("name", .string(usage.name)),
-                    ("constraints", rules(usage.constraints)),
+            ("constraints", constraints.json),
+            ("heaps", .array(heapPreference.map(JSON.string))),
+            ("usages", .object(usages.map { usage in
+                (usage.name, .object([
+                    ("role", JSON(usage.role?.rawValue)),
+                    ("constraints", usage.constraints.json),
                     ("formats", .array(usage.formats.map { entry in
                         .object([
                             ("format", .string(entry.format.name)),
                             ("modifiers", .array(entry.modifiers.map { .string($0.name) })),
-                            ("constraints", rules(entry.constraints)),
+                            ("constraints", entry.constraints.json),
                         ])
                     })),
-                ])
+                ]))
             })),
         ])
     }
+}
+
+extension Constraints {
+    /// Every key of the table, in table order, with its value or `null`.
+    public var json: JSON { .object(ConstraintKey.all.map { ($0.name, $0.json(self)) }) }
 }
 
 extension String {

@@ -54,7 +54,7 @@ public struct ResolveReport: Sendable {
                     ("rejections", .int(r.rejections)),
                 ])
             })),
-            ("growth", growth.map { .string($0.twoDecimals) } ?? .null),
+            ("growth", growth.map(JSON.ratio) ?? .null),
         ])
     }
 }

@@ -9,10 +9,11 @@ struct Devices: ParsableCommand {
             Devices are named by kind and driver (drm:vkms, v4l2:vivid), never by node number. \
             --profile writes one as a profile file that pipelines on other machines can use:
               heapwise devices --profile v4l2:vivid > Profiles/my-camera.yaml
+            With --json the profile is JSON (Profiles/my-camera.json), which pipelines read the same way.
             """
     )
 
-    @Option(help: "Write the profile of one device (drm:DRIVER or v4l2:DRIVER) as YAML.")
+    @Option(help: "Write the profile of one device (drm:DRIVER or v4l2:DRIVER) as YAML, or as JSON with --json.")
     var profile: String?
 
     @Option(help: "The frame width V4L2 drivers are asked about (VIDIOC_TRY_FMT).")
@@ -46,7 +47,7 @@ struct Devices: ParsableCommand {
                     + "writeback connectors with formats Heapwise knows), so there is no profile to write")
                 throw Exit.invalidInput
             }
-            print(ProfileWriter.yaml(probed), terminator: "")
+            print(output.json ? probed.json.serialized() : ProfileWriter.yaml(probed), terminator: output.json ? "\n" : "")
             return
         }
         let report = DevicesReport(entries: ProbedDevices.references().map { reference -> DevicesReport.Entry in

@@ -16,7 +16,7 @@ struct PlanCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The pipeline file (YAML).")
+    @Argument(help: "The pipeline file (YAML, or JSON).")
     var pipeline: String
 
     @Option(help: "A heap catalog file (YAML) to plan against instead of this machine's heaps.")
@@ -51,7 +51,7 @@ struct PlanCommand: ParsableCommand {
             throw reportInvalidInput(error)
         }
         guard allocate, let chosen = resolution.chosen else {
-            print(output.json ? resolution.json.serialized() : resolution.text())
+            print(output.json ? json(resolution, allocation: nil) : resolution.text())
             if resolution.chosen == nil { throw Exit.unsatisfiable }
             return
         }
@@ -59,17 +59,22 @@ struct PlanCommand: ParsableCommand {
         do {
             allocation = try PlanAllocation.run(chosen, count: resolution.pipeline.count, catalog: resolution.catalog, live: live)
         } catch {
-            print(output.json ? resolution.json.serialized() : resolution.text())
+            print(output.json ? json(resolution, allocation: nil) : resolution.text())
             printError("heapwise: error: \(error)")
             throw Exit.allocationFailed
         }
         if output.json {
-            guard case let .object(fields) = resolution.json else { return }
-            print(JSON.object(fields + [("allocation", allocation.report.json)]).serialized())
+            print(json(resolution, allocation: allocation.report))
         } else {
             print(resolution.text())
             print("\n" + allocation.report.text)
         }
         if allocation.rows.contains(where: { !$0.verified }) { throw Exit.allocationFailed }
+    }
+
+    /// The resolution's document with `allocation`: the buffers, or null when none were made.
+    private func json(_ resolution: Resolution, allocation: AllocationReport?) -> String {
+        guard case let .object(fields) = resolution.json else { return resolution.json.serialized() }
+        return JSON.object(fields + [("allocation", allocation?.json ?? .null)]).serialized()
     }
 }
