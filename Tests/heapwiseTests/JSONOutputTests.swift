@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// Every `--json` output of every command is plain JSON in the shape `docs/json.md` documents:
@@ -23,41 +24,62 @@ import Testing
         return path
     }
 
-    /// Runs `heapwise arguments` in the repository and returns its exit status and stdout.
+    /// Runs `heapwise arguments` (paths in them absolute) and returns its exit status and stdout.
+    /// With `posix_spawn` and a pipe rather than Foundation's `Process`, which needs a socket
+    /// pair of a kind the lab kernel (no INET) cannot make, and then waits forever.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary())
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: repository)
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let executable = try binary()
+        var pipe: [Int32] = [-1, -1]
+        try #require(Glibc.pipe(&pipe) == 0, "pipe: errno \(errno)")
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipe[1], STDOUT_FILENO)
+        posix_spawn_file_actions_addclose(&actions, pipe[0])
+        posix_spawn_file_actions_addclose(&actions, pipe[1])
+        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        close(pipe[1])
+        defer { close(pipe[0]) }
+        try #require(spawned == 0, "posix_spawn \(executable): errno \(spawned)")
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(pipe[0], &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            output += chunk[0..<count]
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), String(decoding: output, as: UTF8.self))
     }
 
     /// What each command prints with `--json`, the exit statuses it may end with, and the
     /// shape that documents it.
     static var commands: [(arguments: [String], statuses: Set<Int32>, shape: String)] {
+        let repo = repository
         var list: [(arguments: [String], statuses: Set<Int32>, shape: String)] = [
             (["formats", "--json"], [0], "formats"),
             (["heaps", "--json"], [0], "heaps"),
             (["devices", "--json"], [0], "devices"),
-            (["plan", "Examples/camera-recording.yaml", "--heaps", "Examples/heaps/rpi4.yaml", "--json"], [0], "resolution"),
-            (["plan", "Examples/video-playback.yaml", "--allocate", "--json"], [0], "resolution"),
-            (["bench", "resolve", "--iterations", "3", "--json"], [0], "bench-resolve"),
+            (["plan", "\(repo)/Examples/camera-recording.yaml", "--heaps", "\(repo)/Examples/heaps/rpi4.yaml", "--json"], [0], "resolution"),
+            (["plan", "\(repo)/Examples/video-playback.yaml", "--allocate", "--json"], [0], "resolution"),
+            (["bench", "resolve", "--profiles", "\(repo)/Profiles", "--iterations", "3", "--json"], [0], "bench-resolve"),
             (["bench", "alloc", "--pairs", "3", "--seconds", "0.05", "--size", "4KiB", "--json"], [0], "bench-alloc"),
         ]
         let examples = (try? FileManager.default.contentsOfDirectory(atPath: repository + "/Examples")) ?? []
         for example in examples.sorted() where example.hasSuffix(".yaml") {
-            list.append((["plan", "Examples/" + example, "--json"], [0, 3], "resolution"))
+            list.append((["plan", "\(repo)/Examples/" + example, "--json"], [0, 3], "resolution"))
         }
         if inLab {
             list.append((["devices", "--profile", "v4l2:vivid", "--json"], [0], "profile"))
             list.append((["devices", "--profile", "drm:vkms", "--json"], [0], "profile"))
-            list.append((["plan", "lab/camera-to-display.yaml", "--allocate", "--json"], [0], "resolution"))
+            list.append((["plan", "\(repo)/lab/camera-to-display.yaml", "--allocate", "--json"], [0], "resolution"))
         }
         return list
     }
@@ -94,7 +116,7 @@ import Testing
             return name
         }
         #expect(probed.contains("v4l2:vivid") && probed.contains("drm:vkms"), "probed: \(probed)")
-        let plan = try StrictJSON.parse(try Self.run(["plan", "lab/camera-to-display.yaml", "--allocate", "--json"]).output)
+        let plan = try StrictJSON.parse(try Self.run(["plan", Self.repository + "/lab/camera-to-display.yaml", "--allocate", "--json"]).output)
         guard case let .object(fields) = plan, case let .object(allocation)? = fields["allocation"],
               case let .array(buffers)? = allocation["buffers"], case let .object(first)? = buffers.first
         else { Issue.record("plan --allocate --json has no allocation.buffers"); return }
