@@ -71,6 +71,16 @@ import HeapwiseLoading
         #expect(typo?.description.contains("did you mean 'max_width'") == true)
     }
 
+    @Test func brokenJSONIsCalledJSONWithItsPosition() throws {
+        let error = #expect(throws: InputError.self) {
+            try ProfileParser.parse(#"{"name": "cam", "usages": {"write": {"formats": ["NV12"]}}"#, file: "cam.json")
+        }
+        #expect(error?.code == .syntax)
+        #expect(error?.description.hasPrefix("cam.json:2:1: not valid JSON: ") == true, "\(String(describing: error))")
+        let yaml = #expect(throws: InputError.self) { try ProfileParser.parse("name: [cam", file: "cam.yaml") }
+        #expect(yaml?.description.contains("not valid YAML") == true)
+    }
+
     @Test func frameSizesReadAsTheJSONWritesThem() throws {
         let listed = try ProfileParser.parse("""
             {"name": "cam", "constraints": {"frame_sizes": [{"width": 640, "height": 480}, {"width": 1280, "height": 720}]},

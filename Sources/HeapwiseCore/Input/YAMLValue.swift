@@ -23,19 +23,25 @@ struct YAMLValue {
         } catch let error as YamlError {
             throw Self.describe(error, file: file)
         } catch {
-            throw InputError(.syntax, file: file, message: "not valid YAML: \(error)")
+            throw InputError(.syntax, file: file, message: "not valid \(language(of: file)): \(error)")
         }
+    }
+
+    /// What a syntax error calls the file: JSON files are read by the same parser (JSON is
+    /// YAML's flow style), but their authors think of them as JSON.
+    private static func language(of file: String?) -> String {
+        file?.hasSuffix(".json") == true ? "JSON" : "YAML"
     }
 
     private static func describe(_ error: YamlError, file: String?) -> InputError {
         switch error {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _),
              let .composer(_, problem, mark, _):
-            return InputError(.syntax, file: file, line: mark.line, column: mark.column, message: "not valid YAML: \(problem)")
+            return InputError(.syntax, file: file, line: mark.line, column: mark.column, message: "not valid \(language(of: file)): \(problem)")
         case let .duplicatedKeysInMapping(duplicates, _):
             return InputError(.duplicateKey, file: file, message: "duplicate keys: \(duplicates.joined(separator: ", "))")
         default:
-            return InputError(.syntax, file: file, message: "not valid YAML: \(error)")
+            return InputError(.syntax, file: file, message: "not valid \(language(of: file)): \(error)")
         }
     }
 
