@@ -3,9 +3,10 @@ import Testing
 import HeapwiseCore
 @testable import HeapwiseLinux
 
-/// The end of RAM, which sets every heap's address bits, reads the same for every user:
-/// `/proc/iomem` (real addresses only for CAP_SYS_ADMIN) and the world-readable sources agree.
-/// Fixtures are this machine's files of the kind the kernel writes (6 GiB past a 3 GiB hole).
+/// The end of RAM, which sets every heap's address bits, reads the same for every user: the
+/// world-readable sources come first, and they agree with `/proc/iomem` (real addresses only
+/// for CAP_SYS_ADMIN). Fixtures are a development machine's files (25 GiB of RAM ending at
+/// 0x6_4000_0000, with the usual PCI hole below 4 GiB).
 @Suite struct RAMTopTests {
     static let iomem = """
         00000000-00000fff : Reserved
@@ -99,27 +100,40 @@ import HeapwiseCore
         #expect(RAMTop(end: nil, source: .assumed).addressBits == 64)
     }
 
-    /// On this machine (host and lab guest alike): the world-readable sources give the address
-    /// bits /proc/iomem gives root, so discovery, and every plan, is the same for every user.
+    /// On this machine (host and lab guest alike): every user reads zoneinfo first, and the other
+    /// sources, root's /proc/iomem included, give the same address bits, so discovery, and
+    /// every plan, is the same for every user.
     @Test func everySourceOnThisMachineAgrees() throws {
         let page = UInt64(Syscalls.pageSize)
         let zone = try #require(ProcFiles.read("/proc/zoneinfo").flatMap { RAMTopReader.endFromZoneinfo($0, pageSize: page) })
         let fromZones = RAMTop(end: zone, source: .zoneinfo)
-        if getuid() == 0, let iomem = ProcFiles.read("/proc/iomem").flatMap(RAMTopReader.endFromIOMem) {
+        #expect(RAMTopReader.read() == fromZones, "zoneinfo is read first, by everyone")
+        let missing = "/nonexistent-" + UUID().uuidString
+        if getuid() == 0 {
+            let iomem = try #require(ProcFiles.read("/proc/iomem").flatMap(RAMTopReader.endFromIOMem), "root reads real addresses")
             #expect(RAMTop(end: iomem, source: .iomem).addressBits == fromZones.addressBits)
-            #expect(RAMTopReader.read().source == .iomem)
+            let rootOnly = RAMTopReader.read(zoneinfo: missing, memoryBlocks: missing)
+            #expect(rootOnly.source == .iomem && rootOnly.addressBits == fromZones.addressBits)
         }
         if let blocks = RAMTopReader.endFromMemoryBlocks(directory: "/sys/devices/system/memory") {
             #expect(RAMTop(end: blocks, source: .memoryBlocks).addressBits == fromZones.addressBits)
         }
-        // A reader who sees iomem zeroed falls through to zoneinfo, with the same answer.
+        // What a reader without CAP_SYS_ADMIN sees of iomem is no answer.
         let zeroed = NSTemporaryDirectory() + "heapwise-iomem-" + UUID().uuidString
         try Self.zeroedIOMem.write(toFile: zeroed, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: zeroed) }
-        let unprivileged = RAMTopReader.read(iomem: zeroed)
-        #expect(unprivileged.source == .zoneinfo)
-        #expect(unprivileged.addressBits == RAMTopReader.read().addressBits)
-        #expect(HeapDiscovery.discover(ramTop: unprivileged) == HeapDiscovery.discover())
+        #expect(RAMTopReader.read(iomem: zeroed, zoneinfo: missing, memoryBlocks: missing).source == .assumed)
+        let assumed = RAMTop(end: nil, source: .assumed)
+        #expect(HeapDiscovery.discover(ramTop: assumed).map(\.heap.addressBits).allSatisfy { $0 == 64 })
+        #expect(HeapDiscovery.discover().map(\.heap.addressBits) == HeapDiscovery.discover(ramTop: fromZones).map(\.heap.addressBits))
+    }
+
+    @Test func aZoneinfoLongerThanTheLimitIsNoAnswer() throws {
+        let long = NSTemporaryDirectory() + "heapwise-zoneinfo-" + UUID().uuidString
+        try Self.zoneinfo.write(toFile: long, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: long) }
+        #expect(ProcFiles.read(long, limit: 64, whole: true) == nil, "half a file is no answer")
+        #expect(ProcFiles.read(long, limit: 1 << 20, whole: true) == Self.zoneinfo)
     }
 
     @Test func nothingReadableAssumes64Bits() {

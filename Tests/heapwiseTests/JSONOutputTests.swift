@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HeapwiseCore
 import Testing
 
 /// Every `--json` output of every command is plain JSON in the shape `docs/json.md` documents:
@@ -27,7 +28,7 @@ import Testing
     /// Runs `heapwise arguments` (paths in them absolute) and returns its exit status and stdout.
     /// With `posix_spawn` and a pipe rather than Foundation's `Process`, which needs a socket
     /// pair of a kind the lab kernel (no INET) cannot make, and then waits forever.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: [UInt8]) {
         let executable = try binary()
         var pipe: [Int32] = [-1, -1]
         try #require(Glibc.pipe(&pipe) == 0, "pipe: errno \(errno)")
@@ -56,7 +57,7 @@ import Testing
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exited = status & 0x7f == 0
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), String(decoding: output, as: UTF8.self))
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
     }
 
     /// What each command prints with `--json`, the exit statuses it may end with, and the
@@ -93,9 +94,9 @@ import Testing
             #expect(command.statuses.contains(status), "\(line): exit \(status)")
             let document: StrictJSON
             do {
-                document = try StrictJSON.parse(output)
+                document = try StrictJSON.parse(bytes: output)
             } catch {
-                Issue.record("\(line): not strict JSON (\(error)): \(output.prefix(200))")
+                Issue.record("\(line): not strict JSON (\(error)): \(String(decoding: output.prefix(200), as: UTF8.self))")
                 continue
             }
             let problems = shapes.problems(document, shape: command.shape)
@@ -109,19 +110,36 @@ import Testing
     /// profiles, and `plan --allocate` lists real dma-bufs with an exporter.
     @Test(.enabled(if: inLab, "needs the kernel lab (HEAPWISE_LAB=1)"))
     func liveOutputsCarryRealValues() throws {
-        let devices = try StrictJSON.parse(try Self.run(["devices", "--json"]).output)
+        let devices = try StrictJSON.parse(bytes: try Self.run(["devices", "--json"]).output)
         guard case let .array(entries) = devices else { Issue.record("devices --json is not an array"); return }
         let probed = entries.compactMap { entry -> String? in
             guard case let .object(fields) = entry, case let .string(name)? = fields["device"], case .object? = fields["profile"] else { return nil }
             return name
         }
         #expect(probed.contains("v4l2:vivid") && probed.contains("drm:vkms"), "probed: \(probed)")
-        let plan = try StrictJSON.parse(try Self.run(["plan", Self.repository + "/lab/camera-to-display.yaml", "--allocate", "--json"]).output)
+        let plan = try StrictJSON.parse(bytes: try Self.run(["plan", Self.repository + "/lab/camera-to-display.yaml", "--allocate", "--json"]).output)
         guard case let .object(fields) = plan, case let .object(allocation)? = fields["allocation"],
               case let .array(buffers)? = allocation["buffers"], case let .object(first)? = buffers.first
         else { Issue.record("plan --allocate --json has no allocation.buffers"); return }
         #expect(first["exporter"].map { if case .string = $0 { true } else { false } } == true, "a real dma-buf names its exporter")
         #expect(allocation["cpu_only"].map { if case .bool(false) = $0 { true } else { false } } == true)
+    }
+
+    /// The profile and constraints shapes on the host too, where no live device prints them:
+    /// every shipped profile's JSON, which covers discrete and stepwise frame sizes and plane
+    /// placements.
+    @Test func everyShippedProfileHasTheProfileShape() throws {
+        let shapes = try Self.shapes()
+        let directory = Self.repository + "/Profiles"
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 14)
+        for file in files {
+            let profile = try ProfileParser.parse(try String(contentsOfFile: directory + "/" + file, encoding: .utf8), file: file)
+            let problems = shapes.problems(try StrictJSON.parse(profile.json.serialized()), shape: "profile")
+            #expect(problems.isEmpty, "\(file): \(problems.prefix(5).joined(separator: "; "))")
+        }
+        let stepwise = try ProfileParser.parse("name: isp\nconstraints: { frame_sizes: { min: 16x16, max: 4096x2160, step: 2x2 } }\nusages: { write: { formats: [NV12] } }")
+        #expect(shapes.problems(try StrictJSON.parse(stepwise.json.serialized()), shape: "profile").isEmpty)
     }
 
     @Test func theDocumentIsConsistent() throws {
@@ -159,9 +177,12 @@ import Testing
             (#"{"width": 640,}"#, "a trailing comma"), ("{ width: 640 }", "YAML"), (#"{"a": 1} x"#, "trailing text"),
             (#"{"a": 01}"#, "a leading zero"), (#"{"a": NaN}"#, "NaN"), (#"{"a": 1, "a": 2}"#, "a duplicate key"),
             ("[\"tab\there\"]", "a raw control character"), ("['x']", "single quotes"), ("[1] // note", "a comment"),
+            (#"["\u+041"]"#, "a signed \\u escape"), (#"["\ud83dx"]"#.replacingOccurrences(of: "x", with: "\\u0041"), "a lone high surrogate"),
         ] {
             #expect(throws: StrictJSON.SyntaxError.self, "\(what) is not JSON") { try StrictJSON.parse(text) }
         }
+        #expect(throws: StrictJSON.SyntaxError.self, "bytes that are not UTF-8") { try StrictJSON.parse(bytes: [0x5b, 0x22, 0xff, 0x22, 0x5d]) }
+        #expect(try StrictJSON.parse(#"["\ud83d\ude00"]"#) == .array([.string("😀")]), "a surrogate pair is one scalar")
         #expect(try StrictJSON.parse(#"[1, -0.5, 2e3, "\u00e9\n", true, null]"#)
                 == .array([.integer(1), .number(-0.5), .number(2000), .string("é\n"), .bool(true), .null]))
     }

@@ -16,7 +16,12 @@ indirect enum StrictJSON: Equatable {
     }
 
     static func parse(_ text: String) throws -> StrictJSON {
-        var parser = Parser(bytes: Array(text.utf8))
+        try parse(bytes: Array(text.utf8))
+    }
+
+    /// Parses raw output, so bytes that are not UTF-8 (RFC 8259 §8.1) are caught, not replaced.
+    static func parse(bytes: [UInt8]) throws -> StrictJSON {
+        var parser = Parser(bytes: bytes)
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -92,20 +97,31 @@ indirect enum StrictJSON: Equatable {
             }
         }
 
+        mutating func hex4() throws -> UInt32 {
+            let hexDigits = Array("0123456789abcdefABCDEF".utf8)
+            guard bytes.count - at >= 4, bytes[at..<at + 4].allSatisfy(hexDigits.contains) else { throw fail("\\u needs four hex digits") }
+            defer { at += 4 }
+            return UInt32(String(decoding: bytes[at..<at + 4], as: UTF8.self), radix: 16) ?? 0
+        }
+
         mutating func string() throws -> String {
             at += 1
             var scalars = String.UnicodeScalarView()
             var raw: [UInt8] = []
-            func flush() { scalars.append(contentsOf: String(decoding: raw, as: UTF8.self).unicodeScalars); raw.removeAll() }
+            func flush() throws {
+                guard let text = String(validating: raw, as: UTF8.self) else { throw fail("not UTF-8") }
+                scalars.append(contentsOf: text.unicodeScalars)
+                raw.removeAll()
+            }
             while at < bytes.count {
                 let byte = bytes[at]
                 at += 1
                 switch byte {
                 case UInt8(ascii: "\""):
-                    flush()
+                    try flush()
                     return String(scalars)
                 case UInt8(ascii: "\\"):
-                    flush()
+                    try flush()
                     guard at < bytes.count else { throw fail("unterminated escape") }
                     let escape = bytes[at]
                     at += 1
@@ -117,10 +133,13 @@ indirect enum StrictJSON: Equatable {
                     case UInt8(ascii: "r"): scalars.append("\r")
                     case UInt8(ascii: "t"): scalars.append("\t")
                     case UInt8(ascii: "u"):
-                        guard bytes.count - at >= 4, let code = UInt32(String(decoding: bytes[at..<at + 4], as: UTF8.self), radix: 16) else {
-                            throw fail("\\u needs four hex digits")
+                        var code = try hex4()
+                        if (0xD800..<0xDC00).contains(code), bytes.count - at >= 2, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") {
+                            at += 2
+                            let low = try hex4()
+                            guard (0xDC00..<0xE000).contains(low) else { throw fail("a high surrogate without its low half") }
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                         }
-                        at += 4
                         scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
                     default: throw fail("unknown escape")
                     }

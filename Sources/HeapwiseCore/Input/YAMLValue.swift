@@ -60,12 +60,13 @@ struct YAMLValue {
         YAMLValue(node: node, path: path.isEmpty ? component : "\(path).\(component)", file: file)
     }
 
-    /// Whether this is YAML's null (`null`, `~` or nothing; a quoted "null" is text), which a
+    /// Whether this is an explicit null (`null`, `~`; a quoted "null" is text), which a
     /// mapping's value uses to say "not set": `--json` output writes every key, unset ones as
-    /// `null`, and reads back as if they were left out.
+    /// `null`, and reads back as if they were left out. An empty value (`formats:` with nothing
+    /// after it) is not one: it stays the error it was, since it is more often a mistake.
     var isNull: Bool {
-        guard case let .scalar(scalar) = node else { return false }
-        return scalar.style == .plain && node.tag.description == Tag.Name.null.rawValue
+        guard case let .scalar(scalar) = node, scalar.style == .plain else { return false }
+        return ["null", "Null", "NULL", "~"].contains(scalar.string)
     }
 
     /// The mapping's entries in document order, without those whose value is null; a key

@@ -21,7 +21,7 @@ extension DeviceProfile {
     public var json: JSON {
         .object([
             ("name", .string(name)),
-            ("description", .string(description)),
+            ("description", description.isEmpty ? .null : .string(description)),
             ("source", .array(sources.map(JSON.string))),
             ("constraints", constraints.json),
             ("heaps", .array(heapPreference.map(JSON.string))),

@@ -1,21 +1,30 @@
 import HeapwiseCore
 
-/// Reads `RAMTop` from the first source that answers: `/proc/iomem` where its addresses are
-/// real, else `/proc/zoneinfo`, else the memory-block directory, else 64 bits are assumed.
+/// Reads `RAMTop` from the first source that answers, world-readable ones first so that every
+/// user reads the same source: `/proc/zoneinfo`, else the memory-block directory, else
+/// `/proc/iomem` (real addresses only for root), else 64 bits are assumed. (`/proc/iomem` can
+/// disagree with the others where it matters least: it lists hot-added memory that is still
+/// offline, and drops driver-added RAM such as `System RAM (kmem)`.)
 /// The parsers take text, so tests feed them the kernel's own formats.
 public enum RAMTopReader {
+    /// zoneinfo grows with CPUs × zones (about 100 bytes per CPU per populated zone, and each
+    /// zone's `start_pfn` comes last): room for thousands of CPUs, and a longer file is no
+    /// answer rather than half of one.
+    static let zoneinfoLimit = 64 << 20
+
     public static func read(
         iomem: String = "/proc/iomem", zoneinfo: String = "/proc/zoneinfo",
         memoryBlocks: String = "/sys/devices/system/memory"
     ) -> RAMTop {
-        if let text = ProcFiles.read(iomem), let end = endFromIOMem(text) {
-            return RAMTop(end: end, source: .iomem)
-        }
-        if let text = ProcFiles.read(zoneinfo), let end = endFromZoneinfo(text, pageSize: UInt64(Syscalls.pageSize)) {
+        if let text = ProcFiles.read(zoneinfo, limit: zoneinfoLimit, whole: true),
+           let end = endFromZoneinfo(text, pageSize: UInt64(Syscalls.pageSize)) {
             return RAMTop(end: end, source: .zoneinfo)
         }
         if let end = endFromMemoryBlocks(directory: memoryBlocks) {
             return RAMTop(end: end, source: .memoryBlocks)
+        }
+        if let text = ProcFiles.read(iomem, whole: true), let end = endFromIOMem(text) {
+            return RAMTop(end: end, source: .iomem)
         }
         return RAMTop(end: nil, source: .assumed)
     }

@@ -3,9 +3,12 @@ import Glibc
 /// Small text files from procfs and sysfs (`/proc/meminfo`, `/proc/self/fdinfo/N`,
 /// `/sys/module/udmabuf/parameters/size_limit_mb`), read through the syscall funnel.
 enum ProcFiles {
-    /// The whole file as text, or nil when it does not exist or cannot be read.
-    static func read(_ path: String, limit: Int = 1 << 20) -> String? {
+    /// The file as text (its first `limit` bytes), or nil when it does not exist or cannot be
+    /// read; with `whole`, also nil when it is longer than `limit`, for a reader that must not
+    /// act on half a file.
+    static func read(_ path: String, limit: Int = 1 << 20, whole: Bool = false) -> String? {
         guard case let .success(bytes) = FileContents.bytes(path, limit: limit) else { return nil }
+        if whole && bytes.count > limit { return nil }
         return String(decoding: bytes.prefix(limit), as: UTF8.self)
     }
 
