@@ -146,4 +146,19 @@ import HeapwiseCore
         #expect(try exitCode(["bench", "alloc", "--allocator", "no-such-heap"]) == 2)
         #expect(try exitCode(["bench", "alloc", "--allocator", "memfd", "--size", "4KiB", "--pairs", "5", "--json"]) == 0)
     }
+
+    /// `--reuse` needs `--allocate` and a sane count; `bench pool` checks its arguments as
+    /// `bench alloc` does (memfd is everywhere, so a tiny run passes on any Linux).
+    @Test func reuseAndBenchPoolCheckTheirArguments() throws {
+        #expect(parseFailure(["plan", "p.yaml", "--reuse", "3"]) == "--reuse reuses allocated buffers: add --allocate")
+        #expect(parseFailure(["plan", "p.yaml", "--allocate", "--reuse", "0"]) == "--reuse takes 1 to 100000 rounds, got 0")
+        #expect(parseFailure(["plan", "p.yaml", "--allocate", "--reuse", "2"]) == nil)
+        #expect(parseFailure(["bench", "pool", "--pairs", "0"]) == "--pairs must be at least 1")
+        #expect(parseFailure(["bench", "pool", "--size", "4KB"])?.contains("not a size") == true)
+        #expect(try exitCode(["bench", "pool", "--allocator", "no-such-heap"]) == 2)
+        #expect(try exitCode(["bench", "pool", "--allocator", "memfd", "--size", "4KiB", "--pairs", "5"]) == 0)
+        let s = try scratch()
+        let file = try s.write("ok.yaml", "width: 640\nheight: 480\ncount: 2\nparticipants: [{ device: cam, usage: write }]\n")
+        #expect(try exitCode(["plan", file, "--allocate", "--reuse", "4"]) == 0)
+    }
 }

@@ -72,6 +72,8 @@ import Testing
             (["plan", "\(repo)/Examples/video-playback.yaml", "--allocate", "--json"], [0], "resolution"),
             (["bench", "resolve", "--profiles", "\(repo)/Profiles", "--iterations", "3", "--json"], [0], "bench-resolve"),
             (["bench", "alloc", "--pairs", "3", "--seconds", "0.05", "--size", "4KiB", "--json"], [0], "bench-alloc"),
+            (["bench", "pool", "--pairs", "3", "--seconds", "0.05", "--size", "4KiB", "--size", "1MiB", "--json"], [0], "bench-pool"),
+            (["plan", "\(repo)/Examples/video-playback.yaml", "--allocate", "--reuse", "3", "--json"], [0], "resolution"),
         ]
         let examples = (try? FileManager.default.contentsOfDirectory(atPath: repository + "/Examples")) ?? []
         for example in examples.sorted() where example.hasSuffix(".yaml") {

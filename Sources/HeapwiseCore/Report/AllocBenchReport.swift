@@ -1,5 +1,3 @@
-import HeapwiseCore
-
 /// The printed form of `heapwise bench alloc`, with the target checked, beside
 /// `ResolveReport` for `bench resolve`.
 public struct AllocBenchReport: Sendable {

@@ -48,19 +48,23 @@ extension Bench {
             return size
         }
 
-        func run() throws {
+        /// The allocators `names` picks out of those this user can use (all of them when empty);
+        /// an unknown name exits 2 with the list. Shared with `bench pool`.
+        static func choose(_ names: [String]) throws -> [BufferAllocator] {
             let available = AllocBenchmark.availableAllocators()
-            var chosen = available
-            if !allocators.isEmpty {
-                let names = available.map(\.heap.name)
-                for name in allocators where !names.contains(name) {
-                    let hint = NameMatch.closest(to: name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
-                    printError("heapwise: error: no allocator '\(name)' on this machine for this user\(hint); "
-                        + "available: \(names.joined(separator: ", ")); `heapwise heaps` says why a heap is missing")
-                    throw Exit.invalidInput
-                }
-                chosen = available.filter { allocators.contains($0.heap.name) }
+            guard !names.isEmpty else { return available }
+            let known = available.map(\.heap.name)
+            for name in names where !known.contains(name) {
+                let hint = NameMatch.closest(to: name, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+                printError("heapwise: error: no allocator '\(name)' on this machine for this user\(hint); "
+                    + "available: \(known.joined(separator: ", ")); `heapwise heaps` says why a heap is missing")
+                throw Exit.invalidInput
             }
+            return available.filter { names.contains($0.heap.name) }
+        }
+
+        func run() throws {
+            let chosen = try Self.choose(allocators)
             let results: [AllocBenchResult]
             do {
                 let benchmark = AllocBenchmark(pairs: pairs, timeLimit: .seconds(seconds))
