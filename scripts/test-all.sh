@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test Heapwise has; this is the README's test command and what CI (.ci/run) calls.
-#   1. swift test on this machine (model, CLI, memfd and mocked error paths; kernel tests skip)
+#   1. swift test on this machine (model, CLI, memfd and mocked error paths; kernel tests skip),
+#      then the buffer pool's tests again under ThreadSanitizer (scripts/tsan.sh)
 #   2. the kernel lab: the same test bundle and the CLI inside a real Linux 6.1 under qemu,
 #      with dma-buf heaps, udmabuf, vkms, vgem and vivid, where the kernel tests must run.
 # HEAPWISE_SKIP_LAB=1 runs only step 1 (for a quick edit-test loop; CI never sets it).
@@ -18,6 +19,12 @@ host_summary=$(grep -E 'Test run with [0-9]+ tests' lab-out/host-tests.log | tai
 host_count=$(sed -nE 's/.*Test run with ([0-9]+) tests.*/\1/p' <<<"$host_summary")
 if [ "$status" -ne 0 ] || [ -z "$host_count" ]; then
   echo "host tests failed (swift test exit $status)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== ThreadSanitizer (the buffer pool, shared across threads)"
+if ! scripts/tsan.sh; then
   echo "0 passed, 1 failed"
   exit 1
 fi

@@ -13,9 +13,10 @@ struct KernelPoolTests {
         return try DMAHeap(try #require(KernelLab.heap(named: name), "the lab kernel has the \(name) heap"))
     }
 
-    /// Mappings of dma-bufs in this process (`/proc/self/maps` names them `/dmabuf:NAME`).
+    /// Mappings of dma-bufs in this process (`/proc/self/maps` names them `/dmabuf:NAME`), read
+    /// whole through the funnel.
     static func dmabufMappings() -> Int {
-        ((try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains("dmabuf:") }.count
+        (ProcFiles.read("/proc/self/maps", limit: 64 << 20, whole: true) ?? "").split(separator: "\n").filter { $0.contains("dmabuf:") }.count
     }
 
     @Test(arguments: ["system", "reserved", "udmabuf"])
@@ -27,9 +28,15 @@ struct KernelPoolTests {
     func randomWorkloadLeaksNothing(heap: String) throws {
         let allocator = try Self.allocator(heap)
         let descriptors = KernelLab.openDescriptorCount(), mappings = Self.dmabufMappings()
-        let counts = try PoolChecks.randomWorkloadKeepsEveryRule(allocator, operations: 1500, seed: 7)
+        var heldWhileAlive = (descriptors: 0, mappings: 0, idle: 0)
+        let counts = try PoolChecks.randomWorkloadKeepsEveryRule(allocator, operations: 1500, seed: 7) { stats in
+            heldWhileAlive = (KernelLab.openDescriptorCount() - descriptors, Self.dmabufMappings() - mappings, stats.idleBuffers)
+        }
+        #expect(heldWhileAlive.descriptors == heldWhileAlive.idle, "with the pool alive, the process holds exactly its idle buffers' descriptors")
+        #expect(heldWhileAlive.mappings == heldWhileAlive.idle, "and exactly one kept mapping per idle buffer")
         print("pool: \(heap): 1500 random operations: \(counts.hits) hits, \(counts.misses) misses, \(counts.trims) trims; "
-              + "descriptors \(descriptors) -> \(KernelLab.openDescriptorCount()), dma-buf mappings \(mappings) -> \(Self.dmabufMappings())")
+              + "with the pool alive \(heldWhileAlive.idle) idle, \(heldWhileAlive.descriptors) more descriptors, \(heldWhileAlive.mappings) more mappings; "
+              + "after it, descriptors \(descriptors) -> \(KernelLab.openDescriptorCount()), dma-buf mappings \(mappings) -> \(Self.dmabufMappings())")
         #expect(KernelLab.openDescriptorCount() == descriptors, "no dma-buf descriptor outlives the pool")
         #expect(Self.dmabufMappings() == mappings, "no dma-buf mapping outlives the pool")
         #expect(counts.hits > 200 && counts.misses > 20)

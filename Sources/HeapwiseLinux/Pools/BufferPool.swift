@@ -1,5 +1,4 @@
 import HeapwiseCore
-import Synchronization
 
 /// Reuses dma-bufs, so a pipeline that allocates the same few sizes again and again pays the
 /// kernel's price (page allocation and zeroing, the scatter list, faulting every page in on
@@ -101,7 +100,7 @@ public final class BufferPool: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(
         perList: Limits = Limits(idleBuffers: 16, idleBytes: 256 << 20),

@@ -8,12 +8,18 @@ import Synchronization
 ///
 /// The CPU mapping is the pool's, made once when the buffer was allocated; `withCPUAccess`
 /// only brackets it with `DMA_BUF_IOCTL_SYNC`.
-public final class PooledBuffer: Sendable {
-    private let entry: PoolEntry
+public final class PooledBuffer: @unchecked Sendable {
+    /// The pool's buffer while this lease holds it; nil once released, so a lease kept around
+    /// after release holds no descriptor or mapping the pool no longer counts. Only the
+    /// releasing call writes it (after winning `released`).
+    nonisolated(unsafe) private var entry: PoolEntry?
     private let pool: BufferPool
     public let owner: PoolOwner
     /// Whether this lease came from the pool's free list (a hit) rather than the kernel.
     public let reused: Bool
+    public let key: PoolKey
+    /// The dma-buf's inode: the same buffer has the same inode in every lease.
+    public let inode: UInt64
     private let released = Atomic<Bool>(false)
 
     init(entry: PoolEntry, pool: BufferPool, owner: PoolOwner, reused: Bool) {
@@ -21,17 +27,18 @@ public final class PooledBuffer: Sendable {
         self.pool = pool
         self.owner = owner
         self.reused = reused
+        key = entry.key
+        inode = entry.inode
     }
 
     private var held: PoolEntry {
-        precondition(!released.load(ordering: .acquiring), "use of a pooled buffer after release (\(entry.key))")
+        guard !released.load(ordering: .acquiring), let entry else {
+            preconditionFailure("use of a pooled buffer after release (\(key))")
+        }
         return entry
     }
 
-    public var size: Int { entry.key.size }
-    public var key: PoolKey { entry.key }
-    /// The dma-buf's inode: the same buffer has the same inode in every lease.
-    public var inode: UInt64 { entry.inode }
+    public var size: Int { key.size }
     /// The dma-buf, to import into a device or name; the pool still owns it (do not close it).
     public var buffer: DMABuf { held.buffer }
 
@@ -49,11 +56,12 @@ public final class PooledBuffer: Sendable {
     /// this buffer, unzeroed; any other owner gets it zeroed. Releasing twice traps.
     public func release(keepContents: Bool = false) {
         let (exchanged, _) = released.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
-        precondition(exchanged, "a pooled buffer released twice (\(entry.key))")
+        guard exchanged, let entry else { preconditionFailure("a pooled buffer released twice (\(key))") }
+        self.entry = nil
         pool.giveBack(entry, from: owner, keepContents: keepContents)
     }
 
     deinit {
-        if !released.load(ordering: .acquiring) { pool.giveBack(entry, from: owner, keepContents: false) }
+        if !released.load(ordering: .acquiring), let entry { pool.giveBack(entry, from: owner, keepContents: false) }
     }
 }
