@@ -17,4 +17,10 @@ if [ "$status" -ne 0 ] || grep -q 'WARNING: ThreadSanitizer' "$log"; then
   echo "tsan: FAIL (swift test exit $status)"
   exit 1
 fi
-echo "tsan: no data race in $(grep -cE '✔ Test [A-Za-z]+\(.*\) passed' "$log") pool tests"
+passed=$(grep -cE '✔ Test [A-Za-z]+\(.*\) passed' "$log" || true)
+if [ "$passed" -eq 0 ]; then
+  tail -n 20 "$log"
+  echo "tsan: FAIL (no pool test ran)"
+  exit 1
+fi
+echo "tsan: no data race in $passed pool tests"

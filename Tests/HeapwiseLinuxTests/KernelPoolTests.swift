@@ -42,6 +42,30 @@ struct KernelPoolTests {
         #expect(counts.hits > 200 && counts.misses > 20)
     }
 
+    /// A buffer whose zeroing fails (`DMA_BUF_IOCTL_SYNC` refused) is not lent and not kept: the
+    /// error reaches the caller, the buffer is freed, and the pool's counts stay true.
+    @Test func aBufferThatCannotBeZeroedIsFreedNotLent() throws {
+        let system = try Self.allocator("system")
+        let pool = BufferPool()
+        let descriptors = KernelLab.openDescriptorCount()
+        let first = try pool.acquire(from: system, byteCount: 64 << 10, owner: PoolChecks.a)
+        try PoolChecks.fill(first, with: 0xEE)
+        first.release()
+        let (error, script) = Mocking.with(rules: [.fail(.dmaBufSync, with: .noMemory)]) { () -> LinuxError? in
+            do throws(LinuxError) { _ = try pool.acquire(from: system, byteCount: 64 << 10, owner: PoolChecks.b); return nil } catch { return error }
+        }
+        #expect(error?.code == .outOfMemory && error?.operation == .dmaBufSync)
+        #expect(script.records.contains { $0.call == .dmaBufSync && $0.mocked == .fail(.noMemory) })
+        let stats = pool.statistics()
+        #expect(stats.inUseBuffers == 0 && stats.idleBuffers == 0, "neither lent nor kept")
+        #expect(stats.rows.first?.trimmedBuffers == 1 && stats.rows.first?.hits == 0)
+        #expect(KernelLab.openDescriptorCount() == descriptors, "and freed")
+        let next = try pool.acquire(from: system, byteCount: 64 << 10, owner: PoolChecks.b)
+        #expect(!next.reused)
+        #expect(try PoolChecks.allBytes(next, are: 0))
+        next.release()
+    }
+
     /// Fill the CMA area with buffers the pool holds idle; a new CMA allocation of another size
     /// would fail, so the pool frees its idle CMA buffers and the retry succeeds.
     @Test func idleCMABuffersAreGivenBackWhenCMARunsOut() throws {

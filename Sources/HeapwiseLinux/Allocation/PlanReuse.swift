@@ -21,6 +21,7 @@ public struct PlanReuse {
             do {
                 let allocator: BufferAllocator = live ? try PlanAllocator.liveAllocator(for: heap) : Memfd()
                 var leases = try acquireAll(plan, count: count, from: allocator, pool: pool, owner: PoolOwner(1))
+                for lease in leases { try fill(lease, with: 0xFF) }  // the first owner's bytes
                 var unzeroed = 0, total = 0
                 for round in 1...max(rounds, 1) {
                     for lease in leases { lease.release() }

@@ -23,15 +23,15 @@ public struct PoolBenchmark {
         self.seed = seed
     }
 
-    /// One row per allocator and size. A CMA area must hold the three buffers a row keeps
-    /// (the pooled one, the memset one and a fresh one), udmabuf one of its per-buffer limit.
+    /// One row per allocator and size. A CMA area must hold the four buffers a row has at once
+    /// (two pooled, the memset one and a fresh one), udmabuf one of its per-buffer limit.
     public func run(_ allocators: [BufferAllocator], sizes: [Int] = PoolBenchmark.sizes) throws(LinuxError) -> [PoolBenchResult] {
         var results: [PoolBenchResult] = []
         var order = SplitMix64(seed: seed)
         for allocator in allocators {
             for size in sizes {
                 if let capacity = allocator.heap.capacity {
-                    if allocator.heap.kind == .udmabuf ? size > capacity : size * 3 > capacity { continue }
+                    if allocator.heap.kind == .udmabuf ? size > capacity : size * 4 > capacity { continue }
                 }
                 results.append(try row(allocator, size: size, order: &order))
             }
@@ -43,7 +43,10 @@ public struct PoolBenchmark {
 
     private func row(_ allocator: BufferAllocator, size: Int, order: inout SplitMix64) throws(LinuxError) -> PoolBenchResult {
         let owners = (PoolOwner(1), PoolOwner(2))
-        let limits = BufferPool.Limits(idleBuffers: 1, idleBytes: size)
+        let page = Syscalls.pageSize
+        let length = (size + page - 1) / page * page
+        // Caps of exactly one buffer of the page-rounded length, so every release keeps it.
+        let limits = BufferPool.Limits(idleBuffers: 1, idleBytes: length)
         // Zeroing: one buffer, handed between two owners, so every acquire zeroes it.
         let zeroingPool = BufferPool(perList: limits, overall: limits, maxIdleAge: nil)
         try zeroingPool.acquire(from: allocator, byteCount: size, owner: owners.1).release()
@@ -53,8 +56,6 @@ public struct PoolBenchmark {
         try keptPool.acquire(from: allocator, byteCount: size, owner: owners.0).release(keepContents: true)
         // Memset: a buffer of the same allocator, faulted in once.
         let target = try BufferPool(perList: limits, overall: limits, maxIdleAge: nil).acquire(from: allocator, byteCount: size, owner: owners.0)
-        let page = Syscalls.pageSize
-        let length = (size + page - 1) / page * page
 
         var fresh: [Duration] = [], zeroing: [Duration] = [], same: [Duration] = [], warm: [Duration] = [], set: [Duration] = []
         var sides: [Side] = [.fresh, .zeroing, .sameOwner, .memset]
@@ -102,8 +103,15 @@ public struct PoolBenchmark {
     private static func reuse(_ pool: BufferPool, _ allocator: BufferAllocator, _ size: Int, owner: PoolOwner, keep: Bool) throws(LinuxError) -> Duration {
         let start = hw_now_ns()
         let lease = try pool.acquire(from: allocator, byteCount: size, owner: owner)
+        let reused = lease.reused
         lease.release(keepContents: keep)
-        return .nanoseconds(Int64(hw_now_ns() - start))
+        let elapsed = Duration.nanoseconds(Int64(hw_now_ns() - start))
+        // A side that allocated afresh would time the wrong thing.
+        guard reused else {
+            throw LinuxError(code: .failed, node: allocator.node, operation: .allocate,
+                             message: "bench pool: the pool allocated instead of reusing its \(size)-byte buffer")
+        }
+        return elapsed
     }
 
     @inline(never)

@@ -129,8 +129,13 @@ public final class BufferPool: Sendable {
                 do {
                     try entry.zero()
                 } catch {
-                    state.withLock { $0.inUseBuffers -= 1; $0.inUseBytes -= key.size }
-                    throw error  // the entry is dropped, and freed, here
+                    // Not lent, and not kept: a buffer that could not be zeroed is freed.
+                    state.withLock { state in
+                        state.inUseBuffers -= 1
+                        state.inUseBytes -= key.size
+                        state.count(key) { $0.hits -= 1; $0.trimmedBuffers += 1; $0.trimmedBytes += key.size }
+                    }
+                    throw error  // the entry is dropped, and freed, here, outside the lock
                 }
                 state.withLock { $0.count(key) { $0.bytesZeroed += key.size } }
             }
@@ -144,8 +149,9 @@ public final class BufferPool: Sendable {
     }
 
     /// Pops an idle buffer of `key` for `owner`: first one `owner` kept for itself (no zeroing),
-    /// then one that holds only zeros, then the longest idle (to be zeroed). Counts the hit or
-    /// the miss. Also takes out, at most about once a second, the buffers idle past
+    /// then the most recently released one nobody kept, and only then one another owner kept
+    /// (the longest idle), whose contents are lost to zeroing. Counts the hit (a miss is
+    /// counted when the fresh allocation succeeds). Also takes out, at most about once a second, the buffers idle past
     /// `maxIdleAge`, for the caller to free: the pool's trimming on age, run as it is used.
     private func takeIdle(_ key: PoolKey, for owner: PoolOwner) -> (taken: (PoolEntry, needsZero: Bool)?, expired: [PoolEntry]) {
         state.withLock { state in
@@ -159,12 +165,9 @@ public final class BufferPool: Sendable {
             }
             // One lookup of the list, modified in place.
             let entry: PoolEntry? = { (list: inout FreeList) in
-                guard !list.idle.isEmpty else {
-                    list.counters.misses += 1
-                    return nil
-                }
+                guard !list.idle.isEmpty else { return nil }
                 let index = list.idle.lastIndex { $0.keptForLastOwner && $0.lastOwner == owner }
-                    ?? list.idle.lastIndex { $0.lastOwner == nil }
+                    ?? list.idle.lastIndex { !$0.keptForLastOwner }
                     ?? 0
                 list.counters.hits += 1
                 return list.idle.remove(at: index)
@@ -198,6 +201,7 @@ public final class BufferPool: Sendable {
             state.inUseBuffers += 1
             state.inUseBytes += key.size
             state.count(key) {
+                $0.misses += 1
                 $0.freshNanoseconds += Int64(elapsed.components.seconds) * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
                 $0.freshCount += 1
             }

@@ -46,7 +46,7 @@ final class PoolEntry: @unchecked Sendable {
     let key: PoolKey
     /// `MAP_SHARED`, read-write, over the whole buffer.
     let mapping: UnsafeMutableRawBufferPointer
-    /// Who held it last; nil while it holds only zeros (fresh from the kernel, or zeroed).
+    /// Who held it last; nil only before its first lease (fresh from the kernel: zeros).
     var lastOwner: PoolOwner?
     /// The last owner released it asking to keep its contents for itself.
     var keptForLastOwner = false

@@ -1,18 +1,21 @@
-import Synchronization
-
 /// A buffer lent by a `BufferPool` to one owner, which goes back to the pool exactly once: by
 /// `release(keepContents:)`, or when the last reference goes away (then without keeping
 /// contents). A class rather than a noncopyable value so that an image's buffers fit in an
 /// array; using a lease after releasing it is a programmer error and traps, since the buffer
-/// may already be another owner's.
+/// may already be another owner's. Not `Sendable`: a lease is its owner's, used from one
+/// place at a time (the pool itself is shared across threads), so the compiler refuses a
+/// release racing a use.
+///
+/// `buffer` lends the dma-buf for importing into devices; an import must be undone (the V4L2
+/// queue freed, the DRM framebuffer removed) before the lease is released, since the next
+/// owner's bytes will be in it. The pool cannot see imports.
 ///
 /// The CPU mapping is the pool's, made once when the buffer was allocated; `withCPUAccess`
 /// only brackets it with `DMA_BUF_IOCTL_SYNC`.
-public final class PooledBuffer: @unchecked Sendable {
+public final class PooledBuffer {
     /// The pool's buffer while this lease holds it; nil once released, so a lease kept around
-    /// after release holds no descriptor or mapping the pool no longer counts. Only the
-    /// releasing call writes it (after winning `released`).
-    nonisolated(unsafe) private var entry: PoolEntry?
+    /// after release holds no descriptor or mapping the pool no longer counts.
+    private var entry: PoolEntry?
     private let pool: BufferPool
     public let owner: PoolOwner
     /// Whether this lease came from the pool's free list (a hit) rather than the kernel.
@@ -20,7 +23,6 @@ public final class PooledBuffer: @unchecked Sendable {
     public let key: PoolKey
     /// The dma-buf's inode: the same buffer has the same inode in every lease.
     public let inode: UInt64
-    private let released = Atomic<Bool>(false)
 
     init(entry: PoolEntry, pool: BufferPool, owner: PoolOwner, reused: Bool) {
         self.entry = entry
@@ -32,9 +34,7 @@ public final class PooledBuffer: @unchecked Sendable {
     }
 
     private var held: PoolEntry {
-        guard !released.load(ordering: .acquiring), let entry else {
-            preconditionFailure("use of a pooled buffer after release (\(key))")
-        }
+        guard let entry else { preconditionFailure("use of a pooled buffer after release (\(key))") }
         return entry
     }
 
@@ -55,13 +55,12 @@ public final class PooledBuffer: @unchecked Sendable {
     /// Gives the buffer back. With `keepContents`, the next lease to this same owner may be
     /// this buffer, unzeroed; any other owner gets it zeroed. Releasing twice traps.
     public func release(keepContents: Bool = false) {
-        let (exchanged, _) = released.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
-        guard exchanged, let entry else { preconditionFailure("a pooled buffer released twice (\(key))") }
+        guard let entry else { preconditionFailure("a pooled buffer released twice (\(key))") }
         self.entry = nil
         pool.giveBack(entry, from: owner, keepContents: keepContents)
     }
 
     deinit {
-        if !released.load(ordering: .acquiring), let entry { pool.giveBack(entry, from: owner, keepContents: false) }
+        if let entry { pool.giveBack(entry, from: owner, keepContents: false) }
     }
 }
