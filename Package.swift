@@ -48,6 +48,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer harness for the profile, pipeline, catalog and hint readers
+        // (scripts/fuzz.sh); without -DFUZZING a replayer of saved inputs.
+        .executableTarget(name: "heapwise-fuzz", dependencies: ["HeapwiseCore"]),
         .testTarget(name: "HeapwiseCoreTests", dependencies: ["HeapwiseCore"]),
         .testTarget(name: "HeapwiseLinuxTests", dependencies: ["HeapwiseLinux"]),
         .testTarget(name: "HeapwiseLoadingTests", dependencies: ["HeapwiseLoading", "HeapwiseCore"]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test Heapwise has; this is the README's test command and what CI (.ci/run) calls.
 #   1. swift test on this machine (model, CLI, memfd and mocked error paths; kernel tests skip),
-#      then the buffer pool's tests again under ThreadSanitizer (scripts/tsan.sh)
+#      then the buffer pool's tests again under ThreadSanitizer (scripts/tsan.sh), and a
+#      minute of libFuzzer on the profile/pipeline readers (scripts/fuzz.sh)
 #   2. the kernel lab: the same test bundle and the CLI inside a real Linux 6.1 under qemu,
 #      with dma-buf heaps, udmabuf, vkms, vgem and vivid, where the kernel tests must run.
 # HEAPWISE_SKIP_LAB=1 runs only step 1 (for a quick edit-test loop; CI never sets it).
@@ -25,6 +26,12 @@ fi
 
 echo "== ThreadSanitizer (the buffer pool, shared across threads)"
 if ! scripts/tsan.sh; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== libFuzzer (profile, pipeline, catalog and hint readers)"
+if ! scripts/fuzz.sh 60; then
   echo "0 passed, 1 failed"
   exit 1
 fi

@@ -1,0 +1,53 @@
+import HeapwiseCore
+
+/// Fuzzes the readers of what users and other programs hand Heapwise: profiles, pipelines,
+/// heap catalogs and hint files, in YAML or JSON (the broker will take pipelines from other
+/// processes). Any input may be refused, never crash; and what parses must survive its own
+/// JSON: writing a profile or pipeline as JSON and reading it back gives the same value.
+///
+/// Built with libFuzzer by `scripts/fuzz.sh` (`-DFUZZING`, `--sanitize=fuzzer`); without
+/// FUZZING it is a plain program that replays files given as arguments, for a crash's input.
+enum FuzzInputs {
+    static func check(_ bytes: UnsafeRawBufferPointer) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let profile = try? ProfileParser.parse(text, file: "fuzz.yaml") {
+            let json = profile.json.serialized()
+            guard let back = try? ProfileParser.parse(json, file: "fuzz.json"), back.json == profile.json else {
+                fatalError("a parsed profile does not read back from its JSON:\n\(text)\n---\n\(json)")
+            }
+        }
+        if let pipeline = try? PipelineParser.parse(text, file: "fuzz.yaml") {
+            let json = pipeline.json.serialized()
+            guard let back = try? PipelineParser.parse(json, file: "fuzz.json"), back.json == pipeline.json else {
+                fatalError("a parsed pipeline does not read back from its JSON:\n\(text)\n---\n\(json)")
+            }
+        }
+        _ = try? HeapCatalogParser.parse(text, file: "fuzz.yaml")
+        _ = try? HeapHintsParser.parse(text, file: "fuzz.yaml")
+    }
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
+    FuzzInputs.check(UnsafeRawBufferPointer(start: data, count: count))
+    return 0
+}
+#else
+import Glibc
+
+@main
+struct Replay {
+    static func main() {
+        for path in CommandLine.arguments.dropFirst() {
+            guard let file = fopen(path, "rb") else { print("\(path): cannot open"); continue }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while case let count = fread(&chunk, 1, chunk.count, file), count > 0 { bytes += chunk[0..<count] }
+            fclose(file)
+            bytes.withUnsafeBytes(FuzzInputs.check)
+            print("\(path): ok")
+        }
+    }
+}
+#endif
