@@ -257,4 +257,18 @@ struct ReadmeExampleTests {
         #expect(try shared.info().name == "camera-0")
         #expect(try shared.withCPUAccess(.read) { $0.allSatisfy { $0 == 0x80 } })
     }
+
+    /// The README's "Buffer pools" example, as written there (after the example above's `heap`).
+    @Test func bufferPoolsRunAsDocumented() throws {
+        let heap = try DMAHeap(Heap(name: "system", kind: .system, addressBits: 64))
+        let pool = BufferPool()                       // caps: 16 idle per list, 64 overall, 60 s idle
+        let camera = PoolOwner(1), encoder = PoolOwner(2)
+        let frame = try pool.acquire(from: heap, byteCount: 1920 * 1080 * 2, owner: camera)
+        try frame.withCPUAccess(.write) { bytes in /* fill */ }   // DMA_BUF_IOCTL_SYNC around the kept mapping
+        frame.release()                               // or release(keepContents: true)
+        let next = try pool.acquire(from: heap, byteCount: 1920 * 1080 * 2, owner: encoder)  // same buffer, zeroed
+        #expect(next.reused && next.inode == frame.inode)
+        #expect(try next.withCPUAccess(.read) { $0.allSatisfy { $0 == 0 } })
+        next.release()
+    }
 }
