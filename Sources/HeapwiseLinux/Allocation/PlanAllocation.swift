@@ -57,17 +57,13 @@ public struct PlanAllocation {
     /// access, so a buffer that aliases another or loses writes is caught.
     static func writeAndVerify(_ buffer: DMABuf, seed: UInt8) throws(LinuxError) -> Bool {
         func pattern(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: i &* 131) &+ seed }
-        do {
+        return try LinuxError.duringCPUAccess(of: buffer.origin) {
             try buffer.withCPUAccess(.write) { bytes in
                 for i in 0..<bytes.count { bytes[i] = pattern(i) }
             }
             return try buffer.withCPUAccess(.read) { bytes in
                 (0..<bytes.count).allSatisfy { bytes[$0] == pattern($0) }
             }
-        } catch let error as LinuxError {
-            throw error
-        } catch {
-            throw LinuxError(code: .failed, node: buffer.origin, operation: .cpuAccess, message: "\(error)")
         }
     }
 }

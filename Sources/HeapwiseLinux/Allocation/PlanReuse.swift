@@ -54,21 +54,13 @@ public struct PlanReuse {
     }
 
     private static func isZero(_ lease: PooledBuffer) throws(LinuxError) -> Bool {
-        try cpu(lease) { try lease.withCPUAccess(.read) { bytes in bytes.allSatisfy { $0 == 0 } } }
+        try LinuxError.duringCPUAccess(of: lease.key.node) { try lease.withCPUAccess(.read) { bytes in bytes.allSatisfy { $0 == 0 } } }
     }
 
     private static func fill(_ lease: PooledBuffer, with byte: UInt8) throws(LinuxError) {
-        try cpu(lease) { try lease.withCPUAccess(.write) { bytes in bytes.initializeMemory(as: UInt8.self, repeating: byte) } }
-    }
-
-    /// CPU access's errors as `LinuxError` (they are one already, from the sync ioctls).
-    private static func cpu<R>(_ lease: PooledBuffer, _ body: () throws -> R) throws(LinuxError) -> R {
-        do {
-            return try body()
-        } catch let error as LinuxError {
-            throw error
-        } catch {
-            throw LinuxError(code: .failed, node: lease.key.node, operation: .cpuAccess, message: "\(error)")
+        try LinuxError.duringCPUAccess(of: lease.key.node) {
+            try lease.withCPUAccess(.write) { bytes in bytes.initializeMemory(as: UInt8.self, repeating: byte) }
         }
     }
+
 }

@@ -43,20 +43,25 @@ extension DMABufHandle where Self: ~Copyable {
             throw LinuxError.from(errno, node: origin, operation: .mmap, message: "mapping the \(size)-byte buffer for the CPU failed")
         }
         defer { _ = Syscalls.munmap(address, length: size) }
-
-        if isDMABuf {
-            try sync(hw_DMA_BUF_SYNC_START | access.syncFlags, retry: retryOnInterrupt)
+        return try withSync(access, retryOnInterrupt: retryOnInterrupt) {
+            try body(UnsafeMutableRawBufferPointer(start: address, count: size))
         }
+    }
+
+    /// Brackets `body`, CPU access through a mapping the caller holds (a buffer pool keeps one
+    /// per buffer), with `DMA_BUF_IOCTL_SYNC` START and END, END even when `body` throws (its
+    /// error is the one reported). Nothing to sync for the memfd fallback.
+    func withSync<R>(_ access: CPUAccess, retryOnInterrupt: Bool = true, _ body: () throws -> R) throws -> R {
+        guard isDMABuf else { return try body() }
+        try sync(hw_DMA_BUF_SYNC_START | access.syncFlags, retry: retryOnInterrupt)
         let result: R
         do {
-            result = try body(UnsafeMutableRawBufferPointer(start: address, count: size))
+            result = try body()
         } catch {
-            if isDMABuf { try? sync(hw_DMA_BUF_SYNC_END | access.syncFlags, retry: retryOnInterrupt) }
+            try? sync(hw_DMA_BUF_SYNC_END | access.syncFlags, retry: retryOnInterrupt)
             throw error
         }
-        if isDMABuf {
-            try sync(hw_DMA_BUF_SYNC_END | access.syncFlags, retry: retryOnInterrupt)
-        }
+        try sync(hw_DMA_BUF_SYNC_END | access.syncFlags, retry: retryOnInterrupt)
         return result
     }
 
@@ -69,6 +74,20 @@ extension DMABufHandle where Self: ~Copyable {
         if case let .failure(errno) = result {
             let phase = flags & hw_DMA_BUF_SYNC_END != 0 ? "END" : "START"
             throw .from(errno, node: origin, operation: .dmaBufSync, message: "cache synchronisation (\(phase)) failed")
+        }
+    }
+}
+
+extension LinuxError {
+    /// Runs CPU-access code, whose errors are the sync ioctls' `LinuxError`s or a body's own;
+    /// the latter are reported as a failed CPU access of `node`, so callers keep typed throws.
+    static func duringCPUAccess<R>(of node: String, _ body: () throws -> R) throws(LinuxError) -> R {
+        do {
+            return try body()
+        } catch let error as LinuxError {
+            throw error
+        } catch {
+            throw LinuxError(code: .failed, node: node, operation: .cpuAccess, message: "\(error)")
         }
     }
 }

@@ -88,15 +88,15 @@ public final class BufferPool: Sendable {
             }
         }
 
-        /// The longest-idle entry of any list.
-        func oldest() -> (key: PoolKey, index: Int)? {
+        /// The list whose first (longest-idle) entry has been idle longest.
+        func listWithOldest() -> PoolKey? {
             var best: (key: PoolKey, since: ContinuousClock.Instant)?
             for (key, list) in lists {
                 if let first = list.idle.first, best.map({ first.idleSince < $0.since }) ?? true {
                     best = (key, first.idleSince)
                 }
             }
-            return best.map { ($0.key, 0) }
+            return best?.key
         }
     }
 
@@ -233,8 +233,8 @@ public final class BufferPool: Sendable {
             state.idleBuffers += 1 - evicted.count
             state.idleBytes += key.size * (1 - evicted.count)
             var overflow: [PoolEntry] = []
-            while state.idleBuffers > overall.idleBuffers || state.idleBytes > overall.idleBytes, let oldest = state.oldest() {
-                overflow.append(state.remove(oldest.key, at: oldest.index))
+            while state.idleBuffers > overall.idleBuffers || state.idleBytes > overall.idleBytes, let oldest = state.listWithOldest() {
+                overflow.append(state.remove(oldest, at: 0))
             }
             state.countTrimmed(overflow)
             evicted += overflow

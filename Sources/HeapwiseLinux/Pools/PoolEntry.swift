@@ -1,4 +1,3 @@
-import CHeapwiseLinux
 import Glibc
 import HeapwiseCore
 
@@ -73,12 +72,14 @@ final class PoolEntry: @unchecked Sendable {
             // Fault every page in now, writable: the price a fresh buffer pays at its first CPU
             // touch, paid once per buffer instead of once per use. Zero over zero keeps the
             // kernel's zeroed contents.
-            try Self.withSync(shared, mapping, .write) { bytes in
-                for offset in stride(from: 0, to: bytes.count, by: Syscalls.pageSize) { bytes[offset] = 0 }
+            try LinuxError.duringCPUAccess(of: shared.origin) {
+                try shared.withSync(.write) {
+                    for offset in stride(from: 0, to: size, by: Syscalls.pageSize) { mapping[offset] = 0 }
+                }
             }
         } catch {
             _ = Syscalls.munmap(mapping.baseAddress.unsafelyUnwrapped, length: size)
-            throw error as? LinuxError ?? LinuxError(code: .failed, node: shared.origin, operation: .cpuAccess, message: "\(error)")
+            throw error
         }
         self.buffer = shared
         self.key = key
@@ -93,47 +94,16 @@ final class PoolEntry: @unchecked Sendable {
     /// Brackets `body` with `DMA_BUF_IOCTL_SYNC` START/END for `access` (memfd has none), on
     /// the kept mapping; the body's error wins over END's.
     func withSync<R>(_ access: CPUAccess, _ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R {
-        try Self.withSync(buffer, mapping, access, body)
-    }
-
-    private static func withSync<R>(
-        _ buffer: DMABuf, _ mapping: UnsafeMutableRawBufferPointer, _ access: CPUAccess, _ body: (UnsafeMutableRawBufferPointer) throws -> R
-    ) throws -> R {
-        guard buffer.isDMABuf else { return try body(mapping) }
-        try sync(buffer, hw_DMA_BUF_SYNC_START | access.syncFlags)
-        let result: R
-        do {
-            result = try body(mapping)
-        } catch {
-            try? sync(buffer, hw_DMA_BUF_SYNC_END | access.syncFlags)
-            throw error
-        }
-        try sync(buffer, hw_DMA_BUF_SYNC_END | access.syncFlags)
-        return result
-    }
-
-    private static func sync(_ buffer: DMABuf, _ flags: UInt64) throws(LinuxError) {
-        var result = Syscalls.dmaBufSync(buffer.fd, flags: flags)
-        while case let .failure(errno) = result, errno == .interrupted || errno == .resourceTemporarilyUnavailable {
-            result = Syscalls.dmaBufSync(buffer.fd, flags: flags)
-        }
-        if case let .failure(errno) = result {
-            let phase = flags & hw_DMA_BUF_SYNC_END != 0 ? "END" : "START"
-            throw .from(errno, node: buffer.origin, operation: .dmaBufSync, message: "cache synchronisation (\(phase)) of a pooled buffer failed")
-        }
+        try buffer.withSync(access) { try body(mapping) }
     }
 
     /// Overwrites every byte with zero through the kept mapping, as a CPU write bracketed by
     /// `DMA_BUF_IOCTL_SYNC` (so a non-coherent device sees the zeros, not stale cache lines).
     func zero() throws(LinuxError) {
-        do {
+        try LinuxError.duringCPUAccess(of: buffer.origin) {
             try withSync(.write) { bytes in
                 if let base = bytes.baseAddress { memset(base, 0, bytes.count) }
             }
-        } catch let error as LinuxError {
-            throw error
-        } catch {
-            throw LinuxError(code: .failed, node: buffer.origin, operation: .cpuAccess, message: "\(error)")
         }
     }
 }
