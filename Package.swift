@@ -54,7 +54,10 @@ let package = Package(
         .testTarget(name: "HeapwiseCoreTests", dependencies: ["HeapwiseCore"]),
         .testTarget(name: "HeapwiseLinuxTests", dependencies: ["HeapwiseLinux"]),
         .testTarget(name: "HeapwiseLoadingTests", dependencies: ["HeapwiseLoading", "HeapwiseCore"]),
-        .testTarget(name: "heapwiseTests", dependencies: ["heapwise", "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading"]),
+        // fork(2)ed helper processes for the accounting tests (a Swift child of fork may only
+        // make async-signal-safe calls).
+        .target(name: "CHeapwiseTestSupport", path: "Tests/CHeapwiseTestSupport"),
+        .testTarget(name: "heapwiseTests", dependencies: ["heapwise", "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading", "CHeapwiseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,9 @@
 #include "CHeapwiseLinux.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <malloc.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -124,6 +127,92 @@ int hw_stat_mode(const char *path, uint32_t *mode) {
     struct stat info;
     if (stat(path, &info) != 0) return -1;
     *mode = (uint32_t)info.st_mode;
+    return 0;
+}
+
+int hw_openat(int directory, const char *name, int flags) {
+    return openat(directory, name, flags);
+}
+
+int hw_statx_identity(int directory, const char *name, uint64_t *device, uint64_t *inode) {
+    struct statx info;
+    if (statx(directory, name, AT_STATX_DONT_SYNC, STATX_INO, &info) != 0) return -1;
+    *device = ((uint64_t)info.stx_dev_major << 32) | info.stx_dev_minor;
+    *inode = info.stx_ino;
+    return 0;
+}
+
+int hw_malloc_trim(void) {
+    return malloc_trim(0);
+}
+
+static void hw_decimal(int number, char name[16]) {
+    char digits[16];
+    int count = 0;
+    unsigned value = (unsigned)number;
+    do { digits[count++] = (char)('0' + value % 10); value /= 10; } while (value != 0 && count < 15);
+    for (int i = 0; i < count; i++) name[i] = digits[count - 1 - i];
+    name[count] = 0;
+}
+
+int hw_statx_identity_number(int directory, int number, uint64_t *device, uint64_t *inode) {
+    char name[16];
+    hw_decimal(number, name);
+    return hw_statx_identity(directory, name, device, inode);
+}
+
+int hw_openat_number(int directory, int number, int flags) {
+    char name[16];
+    hw_decimal(number, name);
+    return openat(directory, name, flags);
+}
+
+struct hw_task {
+    void *context;
+    void (*body)(void *, int);
+    int index;
+};
+
+static void *hw_task_main(void *argument) {
+    struct hw_task *task = argument;
+    task->body(task->context, task->index);
+    return NULL;
+}
+
+int hw_run_concurrently(int count, void *context, void (*body)(void *context, int index)) {
+    if (count <= 0) return 0;
+    if (count > 64) count = 64;
+    pthread_t threads[64];
+    struct hw_task tasks[64];
+    int started[64] = {0};
+    int failure = 0;
+    for (int i = 1; i < count; i++) {
+        tasks[i] = (struct hw_task){ context, body, i };
+        int error = pthread_create(&threads[i], NULL, hw_task_main, &tasks[i]);
+        if (error == 0) started[i] = 1; else failure = error;
+    }
+    body(context, 0);
+    for (int i = 1; i < count; i++) {
+        if (started[i]) pthread_join(threads[i], NULL); else body(context, i);
+    }
+    return failure;
+}
+
+int hw_processor_count(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+    int count = CPU_COUNT(&set);
+    return count > 0 ? count : 1;
+}
+
+long hw_getdents64(int directory, void *buffer, unsigned long length) {
+    return syscall(SYS_getdents64, directory, buffer, length);
+}
+
+int hw_stat_inode(const char *path, uint64_t *inode) {
+    struct stat info;
+    if (stat(path, &info) != 0) return -1;
+    *inode = (uint64_t)info.st_ino;
     return 0;
 }
 

@@ -66,6 +66,32 @@ int hw_fcntl_int(int fd, int cmd, int arg);
 /* stat(2), reduced to st_mode: Swift sees `stat` as both a struct and a function and cannot
  * call the function by name. */
 int hw_stat_mode(const char *path, uint32_t *mode);
+/// stat(2)'s st_ino, following links: the inode of the file an fd names in /proc/PID/fd/N.
+int hw_stat_inode(const char *path, uint64_t *inode);
+
+/* Reading /proc by directory descriptor (dma-buf accounting): openat(2) is variadic, which
+ * Swift cannot call; statx(2) and getdents64(2) are wrapped to keep their structs here. */
+int hw_openat(int directory, const char *name, int flags);
+/* The device and inode of the file `name` in `directory` names, following links, with
+ * AT_STATX_DONT_SYNC and only STATX_INO asked for, so a file on a network file system is not
+ * revalidated (a dead server cannot stall the walk). */
+int hw_statx_identity(int directory, const char *name, uint64_t *device, uint64_t *inode);
+/* The same two calls for an entry named by a number (an fd in /proc/PID/fd, /proc/PID/fdinfo),
+ * formatted here: the walk makes one per fd, and a Swift String for each costs as much. */
+int hw_statx_identity_number(int directory, int number, uint64_t *device, uint64_t *inode);
+int hw_openat_number(int directory, int number, int flags);
+/* One getdents64(2) call: bytes of struct linux_dirent64 records, 0 at the end. */
+long hw_getdents64(int directory, void *buffer, unsigned long length);
+/* malloc_trim(0), which Glibc's Swift module does not export (malloc.h): hands freed heap
+ * memory back to the kernel before a peak-memory measurement. */
+int hw_malloc_trim(void);
+/* Runs body(context, i) for i in 0..<count, each on its own thread (the first on the caller's),
+ * and returns when all have finished: the /proc walk reads disjoint sets of processes in
+ * parallel. Returns 0, or the errno of a failed pthread_create (those indices then run on the
+ * caller's thread, so every index always runs). */
+int hw_run_concurrently(int count, void *context, void (*body)(void *context, int index));
+/* The processors this process may run on (sched_getaffinity), at least 1. */
+int hw_processor_count(void);
 
 /* ---- Unix sockets (sockets.c): passing dma-bufs between processes ---- */
 /* The most descriptors one message carries (SCM_RIGHTS), in either direction. */

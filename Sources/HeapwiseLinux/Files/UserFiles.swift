@@ -30,6 +30,12 @@ public enum UserFiles {
         return text
     }
 
+    /// Whether `path` names a directory that exists.
+    public static func isDirectory(_ path: String) -> Bool {
+        guard case let .success(mode) = Syscalls.fileMode(path) else { return false }
+        return mode & S_IFMT == S_IFDIR
+    }
+
     /// Whether `path` names a file (not a directory) that exists.
     public static func exists(_ path: String) -> Bool {
         guard case let .success(mode) = Syscalls.fileMode(path) else { return false }

@@ -9,6 +9,12 @@
 public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertible {
     // Files and memory (syscalls).
     case open, close, read, readlink, access, openDirectory, stat, fstat, mmap, munmap, poll
+    /// Writing files and trees (the synthetic `/proc` of `heapwise bench stats`).
+    case write, makeDirectory, symlink, link, unlink, removeDirectory
+    /// Reading `/proc` by directory descriptor: `openat`, `statx`, `getdents64`.
+    case openAt, statx, getdents
+    /// `nanosleep`, between the snapshots of `heapwise stats --watch`.
+    case sleep
     case memfdCreate, ftruncate
     /// `fcntl(F_ADD_SEALS)`, `fcntl(F_GET_SEALS)`, `fcntl(F_DUPFD_CLOEXEC)`.
     case addSeals, getSeals, duplicate
@@ -52,6 +58,16 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case .mmap: "mmap"
         case .munmap: "munmap"
         case .poll: "poll"
+        case .write: "write"
+        case .makeDirectory: "mkdir"
+        case .symlink: "symlink"
+        case .link: "link"
+        case .unlink: "unlink"
+        case .removeDirectory: "rmdir"
+        case .sleep: "nanosleep"
+        case .openAt: "openat"
+        case .statx: "statx"
+        case .getdents: "getdents64"
         case .memfdCreate: "memfd_create"
         case .ftruncate: "ftruncate"
         case .addSeals: "F_ADD_SEALS"

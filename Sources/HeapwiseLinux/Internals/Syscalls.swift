@@ -69,6 +69,71 @@ enum Syscalls {
         return call(.stat) { hw_stat_mode(path, &mode) }.map { _ in mode_t(mode) }
     }
 
+    /// The inode of the file at `path`, following links: for `/proc/PID/fd/N`, the open file's
+    /// own inode (how a dma-buf is identified on kernels whose fdinfo has no `ino:`, before 5.14).
+    static func inode(_ path: String) -> Result<UInt64, Errno> {
+        var inode: UInt64 = 0
+        return call(.stat) { hw_stat_inode(path, &inode) }.map { _ in inode }
+    }
+
+    static func openAt(_ directory: Int32, _ name: String, _ flags: Int32) -> Result<Int32, Errno> {
+        call(.openAt, [Int(directory), Int(flags)]) { hw_openat(directory, name, flags) }
+    }
+
+    /// The device and inode `name` in `directory` names (following a `/proc/PID/fd/N` link to
+    /// the open file), from cached attributes only.
+    static func identity(_ directory: Int32, _ name: String) -> Result<(device: UInt64, inode: UInt64), Errno> {
+        var device: UInt64 = 0, inode: UInt64 = 0
+        return call(.statx, [Int(directory)]) { hw_statx_identity(directory, name, &device, &inode) }.map { _ in (device, inode) }
+    }
+
+    /// `identity` and `openAt` of the entry named by the decimal `number`.
+    static func identity(_ directory: Int32, number: Int32) -> Result<(device: UInt64, inode: UInt64), Errno> {
+        var device: UInt64 = 0, inode: UInt64 = 0
+        return call(.statx, [Int(directory), Int(number)]) { hw_statx_identity_number(directory, number, &device, &inode) }.map { _ in (device, inode) }
+    }
+
+    static func openAt(_ directory: Int32, number: Int32, _ flags: Int32) -> Result<Int32, Errno> {
+        call(.openAt, [Int(directory), Int(flags)]) { hw_openat_number(directory, number, flags) }
+    }
+
+    /// Fills `buffer` with `linux_dirent64` records of the open directory; 0 at its end.
+    static func directoryEntries(_ directory: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
+        system(.getdents, [Int(directory)], failed: { $0 < 0 }) { hw_getdents64(directory, buffer.baseAddress, UInt(buffer.count)) }
+    }
+
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Result<Int, Errno> {
+        system(.write, [Int(fd), bytes.count], failed: { $0 < 0 }) { Glibc.write(fd, bytes.baseAddress, bytes.count) }
+    }
+
+    static func makeDirectory(_ path: String, _ mode: mode_t) -> Result<Void, Errno> {
+        perform(.makeDirectory) { Glibc.mkdir(path, mode) }
+    }
+
+    static func symlink(_ target: String, _ path: String) -> Result<Void, Errno> {
+        perform(.symlink) { Glibc.symlink(target, path) }
+    }
+
+    static func link(_ existing: String, _ path: String) -> Result<Void, Errno> {
+        perform(.link) { Glibc.link(existing, path) }
+    }
+
+    static func unlink(_ path: String) -> Result<Void, Errno> {
+        perform(.unlink) { Glibc.unlink(path) }
+    }
+
+    static func removeDirectory(_ path: String) -> Result<Void, Errno> {
+        perform(.removeDirectory) { Glibc.rmdir(path) }
+    }
+
+    /// Sleeps `duration`; an interrupted sleep resumes for the time that remained.
+    static func sleep(_ duration: Duration) {
+        let nanoseconds = max(0, duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        var remaining = timespec()
+        while case .failure(.interrupted) = perform(.sleep, [], { nanosleep(&request, &remaining) }) { request = remaining }
+    }
+
     static func fstat(_ fd: Int32) -> Result<stat, Errno> {
         var info = stat()
         return call(.fstat, [Int(fd)]) { Glibc.fstat(fd, &info) }.map { _ in info }
@@ -121,6 +186,34 @@ enum Syscalls {
     static func duplicate(_ fd: Int32) -> Result<Int32, Errno> {
         call(.duplicate, [Int(fd)]) { hw_fcntl_int(fd, F_DUPFD_CLOEXEC, 0) }
     }
+
+    /// The effective uid, which `/proc`'s permission checks (`ptrace_may_access`) compare with
+    /// a process's owner. `geteuid` cannot fail.
+    static var effectiveUserID: UInt32 { geteuid() }
+
+    /// The processors this process may run on (`sched_getaffinity`), at least 1.
+    static var processorCount: Int { Int(hw_processor_count()) }
+
+    /// `body(i)` for every `i` in `0..<count`, each on its own thread, the results in index
+    /// order. A thread that cannot be started runs its part on the caller's thread instead.
+    static func concurrently<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+        withoutActuallyEscaping(body) { body in
+            let slots = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+            slots.initialize(repeating: nil)
+            defer { slots.deinitialize(); slots.deallocate() }
+            let job: ConcurrentWork = ConcurrentJob(slots: slots, body: body)
+            let context = Unmanaged.passRetained(job)
+            defer { context.release() }
+            _ = hw_run_concurrently(Int32(count), context.toOpaque()) { raw, index in
+                guard let raw else { return }
+                Unmanaged<ConcurrentWork>.fromOpaque(raw).takeUnretainedValue().run(Int(index))
+            }
+            return slots.map { $0.unsafelyUnwrapped }
+        }
+    }
+
+    /// This process's pid (`getpid` cannot fail).
+    static var processID: Int32 { getpid() }
 
     /// The MMU page size (`sysconf(_SC_PAGESIZE)`, read when the program loads), the
     /// granule of every dma-buf length.
@@ -213,4 +306,20 @@ enum Syscalls {
             guard retry, case .failure(.interrupted) = result else { return result }
         }
     }
+}
+
+/// What `Syscalls.concurrently` hands each thread (a C callback cannot be generic).
+private class ConcurrentWork: @unchecked Sendable {
+    func run(_ index: Int) {}
+}
+
+/// The body and the slots: each thread writes its own slot only.
+private final class ConcurrentJob<T>: ConcurrentWork, @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<T?>
+    let body: (Int) -> T
+    init(slots: UnsafeMutableBufferPointer<T?>, body: @escaping (Int) -> T) {
+        self.slots = slots
+        self.body = body
+    }
+    override func run(_ index: Int) { slots[index] = body(index) }
 }

@@ -1,0 +1,27 @@
+#ifndef CHEAPWISE_TEST_SUPPORT_H
+#define CHEAPWISE_TEST_SUPPORT_H
+
+#include <sys/types.h>
+
+/* Processes for the accounting tests, forked in C because the child of a multithreaded
+ * Swift process may only make async-signal-safe calls (fork(2)): each child below makes
+ * nothing but system calls, and lives until it is sent SIGKILL. */
+
+/* A child that holds everything it inherited (every fd and every mapping) and pauses. */
+pid_t hwt_fork_pause(void);
+
+/* A child that, when uid >= 0, drops to that uid and gid (staying dumpable, so that user may
+ * read its /proc files), closes close_fd (the parent's end), then receives fds over the
+ * SOCK_SEQPACKET socket socket_fd (SCM_RIGHTS) and answers each message with the fd numbers
+ * it received (int32 each), holding them until killed. */
+pid_t hwt_fork_receiver(int socket_fd, int close_fd, int uid);
+
+/* A child that churns: forks short-lived grandchildren (which inherit fd and exit at once)
+ * and dups and closes fd, in a loop, so a /proc walk meets processes that exit and fds that
+ * close while it reads. */
+pid_t hwt_fork_churner(int fd);
+
+/* SIGKILL and reap. */
+void hwt_kill(pid_t pid);
+
+#endif
