@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the profile, pipeline, heap-catalog and hint readers with libFuzzer (the toolchain's
+# Fuzzes the profile, pipeline, heap-catalog and hint readers, and the /proc text parsers of
+# heapwise stats (seeds in scripts/fuzz-seeds), with libFuzzer (the toolchain's
 # -sanitize=fuzzer, with AddressSanitizer), starting from the shipped profiles and examples,
 # in a build folder of its own (.build-fuzz). A crash, a sanitizer report or a profile that
 # does not read back from its own JSON fails the run, and the input is kept in lab-out/fuzz/.
@@ -10,7 +11,7 @@ seconds=${1:-60}
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exit 2; }
 out=lab-out/fuzz
 mkdir -p "$out/corpus" "$out/crashes"
-cp Profiles/*.yaml Examples/*.yaml Examples/heaps/*.yaml "$out/corpus/"
+cp Profiles/*.yaml Examples/*.yaml Examples/heaps/*.yaml scripts/fuzz-seeds/* "$out/corpus/"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 swift build --scratch-path .build-fuzz --product heapwise-fuzz -Xswiftc -DFUZZING \

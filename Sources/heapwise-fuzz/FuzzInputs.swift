@@ -2,8 +2,11 @@ import HeapwiseCore
 
 /// Fuzzes the readers of what users and other programs hand Heapwise: profiles, pipelines,
 /// heap catalogs and hint files, in YAML or JSON (the broker will take pipelines from other
-/// processes). Any input may be refused, never crash; and what parses must survive its own
-/// JSON: writing a profile or pipeline as JSON and reading it back gives the same value.
+/// processes), and the `/proc` text `heapwise stats` reads (fdinfo, maps, status, bufinfo,
+/// passwd), which other processes shape through buffer names and their own mappings. Any
+/// input may be refused, never crash; what parses must survive its own JSON (writing a profile
+/// or pipeline as JSON and reading it back gives the same value), and what the `/proc`
+/// parsers return must be what the kernel could have written.
 ///
 /// Built with libFuzzer by `scripts/fuzz.sh` (`-DFUZZING`, `--sanitize=fuzzer`); without
 /// FUZZING it is a plain program that replays files given as arguments, for a crash's input.
@@ -24,6 +27,22 @@ enum FuzzInputs {
         }
         _ = try? HeapCatalogParser.parse(text, file: "fuzz.yaml")
         _ = try? HeapHintsParser.parse(text, file: "fuzz.yaml")
+        checkProcText(Array(bytes))
+    }
+
+    static func checkProcText(_ bytes: [UInt8]) {
+        if case let .dmaBuf(info) = ProcText.fdinfo(bytes), info.size < 0 || (info.count ?? 0) < 0 {
+            fatalError("fdinfo parsed to a negative size or count: \(info)")
+        }
+        let (mappings, _) = ProcText.dmaBufMappings(bytes)
+        for mapping in mappings where mapping.end < mapping.start {
+            fatalError("a maps line parsed to a range that ends before it starts: \(mapping)")
+        }
+        _ = ProcText.status(bytes)
+        if let listed = ProcText.bufinfo(bytes), listed.values.contains(where: { $0.size < 0 }) {
+            fatalError("bufinfo parsed to a negative size")
+        }
+        _ = ProcText.passwd(String(decoding: bytes, as: UTF8.self))
     }
 }
 

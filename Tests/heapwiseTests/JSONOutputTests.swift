@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HeapwiseCore
+import HeapwiseLinux
 import Testing
 
 /// Every `--json` output of every command is plain JSON in the shape `docs/json.md` documents:
@@ -60,6 +61,13 @@ import Testing
         return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
     }
 
+    /// A small `/proc`-shaped tree with shared and mapped buffers, for `stats --proc`; it
+    /// lives as long as the test process (in the temporary directory).
+    static let syntheticProc: String = {
+        let root = NSTemporaryDirectory() + "heapwise-json-proc-\(getpid())"
+        return (try? SyntheticProc.write(at: root, processes: 3, fdsPerProcess: 3, buffers: 5, mappingsPerProcess: 1).root) ?? root
+    }()
+
     /// What each command prints with `--json`, the exit statuses it may end with, and the
     /// shape that documents it.
     static var commands: [(arguments: [String], statuses: Set<Int32>, shape: String)] {
@@ -74,6 +82,10 @@ import Testing
             (["bench", "alloc", "--pairs", "3", "--seconds", "0.05", "--size", "4KiB", "--json"], [0], "bench-alloc"),
             (["bench", "pool", "--pairs", "3", "--seconds", "0.05", "--size", "4KiB", "--size", "1MiB", "--json"], [0], "bench-pool"),
             (["plan", "\(repo)/Examples/video-playback.yaml", "--allocate", "--reuse", "3", "--json"], [0], "resolution"),
+            (["stats", "--json"], [0], "stats"),
+            (["stats", "--proc", syntheticProc, "--json"], [0], "stats"),
+            (["stats", "--proc", syntheticProc, "--pid", "1001", "--json"], [0], "stats"),
+            (["bench", "stats", "--processes", "8", "--rounds", "1", "--json"], [0], "bench-stats"),
         ]
         let examples = (try? FileManager.default.contentsOfDirectory(atPath: repository + "/Examples")) ?? []
         for example in examples.sorted() where example.hasSuffix(".yaml") {

@@ -17,7 +17,7 @@ public struct DMABufSnapshot: Hashable, Sendable {
     public var kernel: KernelSources
     /// The CMA areas' use, for the CMA heaps' rows (`/proc/meminfo` `CmaTotal`, `CmaFree`).
     public var cmaAreas: [CMAArea]
-    /// How many processes were listed, and how many fdinfo files were read.
+    /// How many processes were listed, and how many of their fds were examined.
     public var processesListed = 0
     public var descriptorsRead = 0
 

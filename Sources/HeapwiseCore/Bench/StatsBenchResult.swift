@@ -86,7 +86,7 @@ public struct StatsBenchResult: Hashable, Sendable {
         return table.render()
             + "\nsnapshot: read + parse + totals over a synthetic /proc tree (every fd a dma-buf, many shared); reads: the straightforward walk,"
             + "\nreading every status, fdinfo and maps file and parsing nothing; medians of \(scales.first?.snapshot.samples ?? 0) rounds, sides interleaved; peak memory: VmHWM growth during one snapshot"
-            + "\nthis machine's /proc: \(live.processes) processes, \(live.descriptors) fds read, \(live.buffers) dma-bufs: "
+            + "\nthis machine's /proc: \(live.processes) processes, \(live.descriptors) fds, \(live.buffers) dma-bufs: "
             + "\((live.snapshot.median.microseconds / 1000).twoDecimals) ms (median of \(live.snapshot.samples))"
             + "\ntargets: " + verdicts.map { "\($0.target): \($0.met ? "met" : "MISSED")" }.joined(separator: "; ")
     }

@@ -150,6 +150,7 @@ public struct DMABufAccounting: Sendable {
             snapshot.gaps.append(.init(.exited, pid: pid))
             return false
         }
+        snapshot.descriptorsRead += fds.count
         var fdinfo: ProcDirectory?
         var holds = false
         for fd in fds {
@@ -171,7 +172,6 @@ public struct DMABufAccounting: Sendable {
                 if pid != walk.ownPID { snapshot.gaps.append(.init(.closedDuringRead, pid: pid, path: infoPath())) }
                 continue
             }
-            snapshot.descriptorsRead += 1
             switch ProcText.fdinfo(Array(walk.scratch[0..<length])) {
             case .other:
                 // A file on the dma-buf device that is not one means the fd was reused.

@@ -19,6 +19,9 @@ extension Bench {
         @Option(help: "Rounds per tree.")
         var rounds = 9
 
+        @Option(help: "Processes in the largest tree (the others have a half and a quarter); 50 fds each, a buffer per 5 fds.")
+        var processes = 1000
+
         @Option(help: "Where to write the trees (removed afterwards); tmpfs keeps disk out of the numbers.")
         var directory = "/tmp"
 
@@ -26,12 +29,14 @@ extension Bench {
 
         func validate() throws {
             guard rounds > 0, rounds <= 1000 else { throw ValidationError("--rounds must be from 1 to 1000") }
+            guard processes >= 4, processes <= 100_000 else { throw ValidationError("--processes must be from 4 to 100000") }
         }
 
         func run() throws {
             let result: StatsBenchResult
             do {
-                result = try StatsBenchmark(rounds: rounds, directory: directory).run()
+                let scales = [processes / 4, processes / 2, processes].map { (processes: $0, fdsPerProcess: 50, buffers: $0 * 10) }
+                result = try StatsBenchmark(rounds: rounds, directory: directory, scales: scales).run()
             } catch {
                 printError("heapwise: error: \(error)")
                 throw Exit.allocationFailed
