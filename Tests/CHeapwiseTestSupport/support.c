@@ -11,17 +11,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-pid_t hwt_fork_pause(void) {
+static void hwt_name(const char *name) {
+    if (name != NULL) prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
+pid_t hwt_fork_pause(const char *name) {
     pid_t pid = fork();
     if (pid == 0) {
+        hwt_name(name);
         for (;;) pause();
     }
     return pid;
 }
 
-pid_t hwt_fork_receiver(int socket_fd, int close_fd, int uid) {
+pid_t hwt_fork_receiver(int socket_fd, int close_fd, int uid, const char *name) {
     pid_t pid = fork();
     if (pid != 0) return pid;
+    hwt_name(name);
     close(close_fd);
     if (uid >= 0) {
         if (setgroups(0, NULL) != 0 || setgid((gid_t)uid) != 0 || setuid((uid_t)uid) != 0) _exit(97);
@@ -57,6 +63,7 @@ pid_t hwt_fork_receiver(int socket_fd, int close_fd, int uid) {
 pid_t hwt_fork_churner(int fd) {
     pid_t pid = fork();
     if (pid != 0) return pid;
+    hwt_name("hw-churner");
     for (;;) {
         pid_t child = fork();
         if (child == 0) _exit(0);

@@ -30,7 +30,13 @@ import Testing
     /// With `posix_spawn` and a pipe rather than Foundation's `Process`, which needs a socket
     /// pair of a kind the lab kernel (no INET) cannot make, and then waits forever.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: [UInt8]) {
-        let executable = try binary()
+        try spawn([try binary()] + arguments)
+    }
+
+    /// Runs the program `argv[0]` (an absolute path) with `argv`, as `run` does.
+    static func spawn(_ argv: [String]) throws -> (status: Int32, output: [UInt8]) {
+        let executable = argv[0]
+        let arguments = Array(argv.dropFirst())
         var pipe: [Int32] = [-1, -1]
         try #require(Glibc.pipe(&pipe) == 0, "pipe: errno \(errno)")
         var actions = posix_spawn_file_actions_t()

@@ -5,16 +5,17 @@
 
 /* Processes for the accounting tests, forked in C because the child of a multithreaded
  * Swift process may only make async-signal-safe calls (fork(2)): each child below makes
- * nothing but system calls, and lives until it is sent SIGKILL. */
+ * nothing but system calls, and lives until it is sent SIGKILL. Each takes a command name
+ * (PR_SET_NAME), or inherits the forking thread's. */
 
 /* A child that holds everything it inherited (every fd and every mapping) and pauses. */
-pid_t hwt_fork_pause(void);
+pid_t hwt_fork_pause(const char *name);
 
 /* A child that, when uid >= 0, drops to that uid and gid (staying dumpable, so that user may
  * read its /proc files), closes close_fd (the parent's end), then receives fds over the
  * SOCK_SEQPACKET socket socket_fd (SCM_RIGHTS) and answers each message with the fd numbers
  * it received (int32 each), holding them until killed. */
-pid_t hwt_fork_receiver(int socket_fd, int close_fd, int uid);
+pid_t hwt_fork_receiver(int socket_fd, int close_fd, int uid, const char *name);
 
 /* A child that churns: forks short-lived grandchildren (which inherit fd and exit at once)
  * and dups and closes fd, in a loop, so a /proc walk meets processes that exit and fds that
