@@ -31,16 +31,17 @@ enum FuzzInputs {
     }
 
     static func checkProcText(_ bytes: [UInt8]) {
-        if case let .dmaBuf(info) = ProcText.fdinfo(bytes), info.size < 0 || (info.count ?? 0) < 0 {
-            fatalError("fdinfo parsed to a negative size or count: \(info)")
+        if case let .dmaBuf(info) = ProcText.fdinfo(bytes), info.size < 0 || info.size > ProcText.maximumBufferSize || (info.count ?? 0) < 0 {
+            fatalError("fdinfo parsed to a negative or impossible size, or a negative count: \(info)")
         }
         let (mappings, _) = ProcText.dmaBufMappings(bytes)
         for mapping in mappings where mapping.end < mapping.start {
             fatalError("a maps line parsed to a range that ends before it starts: \(mapping)")
         }
         _ = ProcText.status(bytes)
-        if let listed = ProcText.bufinfo(bytes), listed.values.contains(where: { $0.size < 0 }) {
-            fatalError("bufinfo parsed to a negative size")
+        _ = ProcText.threadGroup(bytes)
+        if let listed = ProcText.bufinfo(bytes), listed.values.contains(where: { $0.size < 0 || $0.size > ProcText.maximumBufferSize }) {
+            fatalError("bufinfo parsed to a negative or impossible size")
         }
         _ = ProcText.passwd(String(decoding: bytes, as: UTF8.self))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HeapwiseCore
 @testable import HeapwiseLinux
+import SystemPackage
 import Testing
 
 /// The `/proc` reader against `/proc`-shaped trees: exact on a well-formed one, and on a
@@ -67,6 +68,24 @@ import Testing
         // without the lines the kernel always writes (its buffers still count).
         try SyntheticProc.file(root + "/1003/maps", "7f00-zz rw-s 0 00:0d 5 /dmabuf:\n")
         try SyntheticProc.file(root + "/1002/status", "garbage\n")
+        // A file on another anonymous device (a tmpfs) whose path is /dmabuf:fake, mapped by a
+        // process holding nothing else: not a buffer, so neither it nor the process counts.
+        try directory(root + "/1004")
+        try directory(root + "/1004/fd")
+        try file(root + "/1004/maps", "7f0000000000-7f0000001000 rw-s 00000000 00:7e 31337 /dmabuf:fake\n")
+        // On the buffers' device a file that is not a dma-buf can only be an fd reused between
+        // statx and fdinfo (every file of the dmabuf file system is a buffer): a gap, and the
+        // device stays known as the dma-buf one.
+        try file(root + "/buffers/plain", "")
+        _ = Syscalls.link(root + "/buffers/plain", root + "/1003/fd/93")
+        cleanup.append(root + "/1003/fd/93")
+        let plainInode = try Syscalls.inode(root + "/buffers/plain").get()
+        try file(root + "/1003/fdinfo/93", "pos:\t0\nflags:\t02\nmnt_id:\t15\nino:\t\(plainInode)\n")
+        // /dev/null's fdinfo naming another inode: reused too, so /dev/null's device is not
+        // classified from it.
+        _ = Syscalls.symlink("/dev/null", root + "/1000/fd/94")
+        cleanup.append(root + "/1000/fd/94")
+        try file(root + "/1000/fdinfo/94", "pos:\t0\nflags:\t02\nmnt_id:\t15\nino:\t1\n")
 
         let snapshot = DMABufAccounting(procRoot: root, sysRoot: nil, passwd: nil).snapshot()
         let account = DMABufAccount(snapshot)
@@ -75,17 +94,50 @@ import Testing
         #expect(account.processes.reduce(0) { $0 + $1.proportional } == tree.expectedBytes)
         let gaps = Set(snapshot.gaps.map { "\($0.reason.rawValue) \($0.pid.map(String.init) ?? "-") \($0.path.map { $0.replacingOccurrences(of: root, with: "") } ?? "-")" })
         #expect(gaps == [
-            "exited 4242 -",
+            "exited 4242 /4242/fd",
             "closed_during_read 1000 /1000/fd/90",
             "unexpected_text 1001 /1001/fdinfo/91",
             "closed_during_read 1002 /1002/fdinfo/92",
             "unexpected_text 1002 /1002/status",
             "unexpected_text 1003 /1003/maps",
+            "closed_during_read 1003 /1003/fdinfo/93",
+            "closed_during_read 1000 /1000/fdinfo/94",
         ])
         #expect(account.process(1002)?.process.command == "?")
+        #expect(account.process(1002)?.process.uid == nil, "a status that could not be read names no uid, not root's")
+        #expect(account.process(1004) == nil, "a tmpfs file called /dmabuf:fake is not a buffer")
+        #expect(snapshot.processes[1004] == nil)
         let notes = DMABufStatsReport(account, readerUID: 0).notes
         #expect(notes.contains("skipped: 1 process exited while being read."))
-        #expect(notes.contains("skipped: 2 fds closed while being read."))
+        #expect(notes.contains("skipped: 4 fds closed while being read."))
+    }
+
+    @Test func aProcThatCannotBeListedIsAGapNotAnEmptyTable() {
+        let snapshot = DMABufAccounting(procRoot: "/nonexistent-proc", sysRoot: nil, passwd: nil).snapshot()
+        #expect(snapshot.buffers.isEmpty)
+        #expect(snapshot.gaps.map(\.reason) == [.readFailed])
+        let notes = DMABufStatsReport(DMABufAccount(snapshot), readerUID: 0).notes
+        #expect(notes.contains { $0.hasPrefix("skipped: /nonexistent-proc: cannot list the processes") && $0.contains("\(Errno.noSuchFileOrDirectory)") }, "\(notes)")
+    }
+
+    @Test func errnosBecomeTheGapsTheyMean() {
+        #expect(DMABufAccounting.gap(.noSuchProcess, pid: 7, path: "/proc/7/fd/3", gone: .closedDuringRead).reason == .closedDuringRead)
+        #expect(DMABufAccounting.gap(.permissionDenied, pid: 7, path: "/proc/7/fd/3", gone: .closedDuringRead).reason == .notPermitted)
+        let exhausted = DMABufAccounting.gap(.tooManyOpenFiles, pid: 7, path: "/proc/7/fd", gone: .exited)
+        #expect(exhausted.reason == .readFailed)
+        #expect(exhausted.detail == "\(Errno.tooManyOpenFiles)")
+    }
+
+    @Test func aPidIsAProcessAThreadOfOneOrNothing() throws {
+        let tree = try SyntheticProc.write(at: Self.scratchDirectory(), processes: 1, fdsPerProcess: 1, buffers: 1, mappingsPerProcess: 0)
+        defer { tree.remove() }
+        try SyntheticProc.make(tree.root + "/1005")
+        try SyntheticProc.file(tree.root + "/1005/status", "Name:\tworker\nTgid:\t1000\nPid:\t1005\nUid:\t0\t0\t0\t0\n")
+        defer { _ = Syscalls.unlink(tree.root + "/1005/status"); _ = Syscalls.removeDirectory(tree.root + "/1005") }
+        let reader = DMABufAccounting(procRoot: tree.root, sysRoot: nil, passwd: nil)
+        #expect(reader.target(1000) == .process)
+        #expect(reader.target(1005) == .thread(of: 1000))
+        #expect(reader.target(1006) == .none)
     }
 
     @Test func kernelsWithoutInoInFdinfoAreIdentifiedByStatx() throws {
@@ -106,7 +158,7 @@ import Testing
     @Test func aBufferOnlyMappedIsCountedAtLeastAtItsMappedExtent() throws {
         let tree = try SyntheticProc.write(at: Self.scratchDirectory(), processes: 1, fdsPerProcess: 1, buffers: 1, mappingsPerProcess: 0)
         defer { tree.remove() }
-        try SyntheticProc.file(tree.root + "/1000/maps", "7f0000000000-7f0000003000 rw-s 00001000 00:0d 777777 /dmabuf:cam0\n")
+        try SyntheticProc.file(tree.root + "/1000/maps", "7f0000000000-7f0000003000 rw-s 00001000 \(tree.mapsDevice) 777777 /dmabuf:cam0\n")
         let account = DMABufAccount(DMABufAccounting(procRoot: tree.root, sysRoot: nil, passwd: nil).snapshot())
         let mapped = account.buffers.first { $0.buffer.inode == 777_777 }
         #expect(mapped?.buffer.size == 0x4000)

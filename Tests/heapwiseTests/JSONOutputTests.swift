@@ -29,12 +29,13 @@ import Testing
     /// Runs `heapwise arguments` (paths in them absolute) and returns its exit status and stdout.
     /// With `posix_spawn` and a pipe rather than Foundation's `Process`, which needs a socket
     /// pair of a kind the lab kernel (no INET) cannot make, and then waits forever.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: [UInt8]) {
-        try spawn([try binary()] + arguments)
+    static func run(_ arguments: [String], withErrors: Bool = false) throws -> (status: Int32, output: [UInt8]) {
+        try spawn([try binary()] + arguments, withErrors: withErrors)
     }
 
-    /// Runs the program `argv[0]` (an absolute path) with `argv`, as `run` does.
-    static func spawn(_ argv: [String]) throws -> (status: Int32, output: [UInt8]) {
+    /// Runs the program `argv[0]` (an absolute path) with `argv`, as `run` does; standard
+    /// error goes to /dev/null, or `withErrors` into the output after standard output's.
+    static func spawn(_ argv: [String], withErrors: Bool = false) throws -> (status: Int32, output: [UInt8]) {
         let executable = argv[0]
         let arguments = Array(argv.dropFirst())
         var pipe: [Int32] = [-1, -1]
@@ -43,9 +44,10 @@ import Testing
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, pipe[1], STDOUT_FILENO)
+        if withErrors { posix_spawn_file_actions_adddup2(&actions, pipe[1], STDERR_FILENO) }
         posix_spawn_file_actions_addclose(&actions, pipe[0])
         posix_spawn_file_actions_addclose(&actions, pipe[1])
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
+        if !withErrors { posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

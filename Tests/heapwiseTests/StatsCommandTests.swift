@@ -13,8 +13,8 @@ import Testing
                                 processes: 3, fdsPerProcess: 2, buffers: 4, mappingsPerProcess: 1)
     }
 
-    func text(_ arguments: [String]) throws -> (Int32, String) {
-        let (status, output) = try JSONOutputTests.run(arguments)
+    func text(_ arguments: [String], withErrors: Bool = false) throws -> (Int32, String) {
+        let (status, output) = try JSONOutputTests.run(arguments, withErrors: withErrors)
         return (status, String(decoding: output, as: UTF8.self))
     }
 
@@ -69,12 +69,30 @@ import Testing
         func failure(_ arguments: [String]) -> String? {
             do { _ = try HeapwiseCommand.parseAsRoot(arguments); return nil } catch { return HeapwiseCommand.message(for: error) }
         }
-        #expect(failure(["stats", "--watch", "0"]) == "--watch must be more than 0 and at most 86400 seconds")
+        #expect(failure(["stats", "--watch", "0"]) == "--watch must be at least 0.001 and at most 86400 seconds")
+        #expect(failure(["stats", "--watch", "0.0004"]) == "--watch must be at least 0.001 and at most 86400 seconds", "would round to 0 ms: a busy loop")
         #expect(failure(["stats", "--count", "3"]) == "--count needs --watch")
         #expect(failure(["stats", "--watch", "1", "--count", "0"]) == "--count must be at least 1")
         #expect(failure(["stats", "--pid", "0"]) == "--pid must be a process id, more than 0")
         #expect(failure(["stats", "--by", "colour"])?.contains("colour") == true)
         #expect(failure(["bench", "stats", "--processes", "2"]) == "--processes must be from 4 to 100000")
         #expect(try text(["stats", "--proc", "/nonexistent/proc"]).0 == 2)
+    }
+
+    /// `/proc/TID` of a thread exists but is not listed; its report would say "holds nothing".
+    @Test func aPidThatIsAThreadOrMissingIsRefusedWithTheRemedy() throws {
+        let tree = try Self.tree()
+        defer { tree.remove() }
+        try FileManager.default.createDirectory(atPath: tree.root + "/1009", withIntermediateDirectories: false)
+        try "Name:\tworker\nTgid:\t1001\nPid:\t1009\nUid:\t0\t0\t0\t0\n".write(toFile: tree.root + "/1009/status", atomically: false, encoding: .utf8)
+        defer { _ = try? FileManager.default.removeItem(atPath: tree.root + "/1009") }
+        for watch in [[], ["--watch", "0.01", "--count", "2"]] {
+            let (threadStatus, threadOutput) = try text(["stats", "--proc", tree.root, "--pid", "1009"] + watch, withErrors: true)
+            #expect(threadStatus == 2)
+            #expect(threadOutput.contains("1009 is a thread of process 1001; dma-bufs are held by processes: use --pid 1001"), "\(threadOutput)")
+            let (missingStatus, missingOutput) = try text(["stats", "--proc", tree.root, "--pid", "4242"] + watch, withErrors: true)
+            #expect(missingStatus == 2)
+            #expect(missingOutput.contains("no process 4242 in \(tree.root)"), "\(missingOutput)")
+        }
     }
 }

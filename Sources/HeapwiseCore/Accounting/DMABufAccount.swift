@@ -76,7 +76,7 @@ public struct DMABufAccount: Hashable, Sendable {
             }
         }
         let perProcess = sums.map { pid, sum in
-            ProcessTotals(process: snapshot.processes[pid] ?? DMABufSnapshot.Process(pid: pid, command: "?", uid: 0),
+            ProcessTotals(process: snapshot.processes[pid] ?? DMABufSnapshot.Process(pid: pid, command: "?", uid: nil),
                           buffers: sum.buffers, owned: sum.owned, shared: sum.shared, proportional: sum.proportional)
         }
         buffers = perBuffer.sorted { ($0.buffer.size, $1.buffer.inode) > ($1.buffer.size, $0.buffer.inode) }

@@ -75,11 +75,13 @@ public struct DMABufSnapshot: Hashable, Sendable {
         public var pid: Int32
         /// `Name:` of `/proc/<pid>/status` (the command, at most 15 bytes).
         public var command: String
-        public var uid: UInt32
+        /// The real uid of `status`; nil when the process was gone before its `status` was read
+        /// (its fds and mappings were read, so its holdings stand).
+        public var uid: UInt32?
         /// The user's name from the password database, when it has one.
         public var user: String?
 
-        public init(pid: Int32, command: String, uid: UInt32, user: String? = nil) {
+        public init(pid: Int32, command: String, uid: UInt32?, user: String? = nil) {
             self.pid = pid
             self.command = command
             self.uid = uid
@@ -87,7 +89,7 @@ public struct DMABufSnapshot: Hashable, Sendable {
         }
 
         /// The user's name, or the uid when the password database has none.
-        public var userText: String { user ?? String(uid) }
+        public var userText: String { user ?? uid.map(String.init) ?? "?" }
     }
 
     /// One process's hold on one buffer: an open fd, or a mapping (which outlives the fd).
@@ -125,7 +127,8 @@ public struct DMABufSnapshot: Hashable, Sendable {
         }
 
         public enum Reason: String, Hashable, Sendable, CaseIterable {
-            /// `/proc/<pid>/fdinfo` refused (EACCES): another user's process, when not root.
+            /// `/proc/<pid>/fd` or one of its files refused (EACCES, EPERM): another user's
+            /// process, when not root, or one that changed credentials while being read.
             case notPermitted = "not_permitted"
             /// The process was listed, then gone before its files were read.
             case exited
@@ -135,6 +138,9 @@ public struct DMABufSnapshot: Hashable, Sendable {
             case unexpectedText = "unexpected_text"
             /// `/proc/<pid>/maps` refused while its fds were readable.
             case mapsNotPermitted = "maps_not_permitted"
+            /// A read failed for a reason of the reader's own (out of fds, out of memory) or
+            /// one the kernel does not give for `/proc`; the detail names the path and errno.
+            case readFailed = "read_failed"
         }
     }
 

@@ -30,7 +30,7 @@ extension DMABufStatsReport {
     static func json(_ row: DMABufAccount.ProcessTotals) -> JSON {
         .object([
             ("pid", .int(Int(row.process.pid))), ("command", .string(row.process.command)),
-            ("uid", .int(Int(row.process.uid))), ("user", JSON(row.process.user)),
+            ("uid", JSON(row.process.uid.map { Int($0) })), ("user", JSON(row.process.user)),
             ("buffers", .int(row.buffers)), ("owned", .int(row.owned)), ("shared", .int(row.shared)),
             ("proportional", .int(row.proportional)),
         ])

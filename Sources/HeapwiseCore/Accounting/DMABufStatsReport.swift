@@ -143,6 +143,9 @@ public struct DMABufStatsReport: Hashable, Sendable {
         if exited > 0 { notes.append("skipped: \(exited) process\(exited == 1 ? "" : "es") exited while being read.") }
         let closed = gaps.filter { $0.reason == .closedDuringRead }.count
         if closed > 0 { notes.append("skipped: \(closed) fd\(closed == 1 ? "" : "s") closed while being read.") }
+        for gap in gaps where gap.reason == .readFailed {
+            notes.append("skipped: \(gap.path ?? "?"): \(gap.detail ?? "read failed"); its dma-bufs may be missing from these totals.")
+        }
         for gap in gaps where gap.reason == .unexpectedText {
             notes.append("skipped: \(gap.path ?? "?"): unexpected text (\(gap.detail ?? "")); not what the kernel writes there.")
         }

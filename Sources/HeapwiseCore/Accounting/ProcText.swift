@@ -16,8 +16,9 @@ public enum ProcText {
 
     public enum FDInfoResult: Hashable, Sendable {
         case dmaBuf(FDInfo)
-        /// Some other kind of file (no `exp_name:`).
-        case other
+        /// Some other kind of file (no `exp_name:`), with its `ino:` when the kernel wrote one:
+        /// the reader classifies the file's device only when that inode is the one it saw.
+        case other(inode: UInt64?)
         /// `exp_name:` without a number in `size:`, and the like: what was wrong.
         case unexpected(String)
     }
@@ -49,15 +50,15 @@ public enum ProcText {
             switch key.count {
             case 3 where !sawInode && key.elementsEqual("ino".utf8):
                 sawInode = true
-                inode = decimal(value).map(UInt64.init)
+                inode = decimal(value, as: UInt64.self)
                 if inode == nil { badField = "ino: is not a number" }
             case 4 where !sawSize && key.elementsEqual("size".utf8):
                 sawSize = true
-                size = decimal(value)
+                size = decimal(value, as: Int.self).flatMap { $0 <= maximumBufferSize ? $0 : nil }
                 if size == nil { badField = "size: '\(String(decoding: value.prefix(40), as: UTF8.self))'" }
             case 5 where !sawCount && key.elementsEqual("count".utf8):
                 sawCount = true
-                count = decimal(value)
+                count = decimal(value, as: Int.self)
                 if count == nil { badField = "count: '\(String(decoding: value.prefix(40), as: UTF8.self))' is not a number" }
             case 8 where exporter == nil && key.elementsEqual("exp_name".utf8):
                 exporter = String(decoding: value, as: UTF8.self)
@@ -65,19 +66,23 @@ public enum ProcText {
                 break
             }
         }
-        guard let exporter else { return .other }
+        guard let exporter else { return .other(inode: inode) }
         if let badField { return .unexpected("exp_name: \(exporter), but \(badField)") }
         guard let size else { return .unexpected("exp_name: \(exporter), but size: missing") }
         return .dmaBuf(FDInfo(inode: inode, size: size, count: count, exporter: exporter, name: name))
     }
 
-    /// A non-negative decimal that fits an Int, or nil (empty, a sign, any other byte, overflow).
-    static func decimal(_ digits: ArraySlice<UInt8>) -> Int? {
-        guard !digits.isEmpty, digits.count <= 19 else { return nil }
-        var value = 0
+    /// A non-negative decimal that fits `T`, or nil (empty, a sign, any other byte, overflow).
+    /// `ino:` is an unsigned long, so inodes parse as UInt64; sizes and counts as Int.
+    static func decimal<T: FixedWidthInteger>(_ digits: ArraySlice<UInt8>, as _: T.Type) -> T? {
+        guard !digits.isEmpty else { return nil }
+        var value: T = 0
         for byte in digits {
             guard byte >= 0x30, byte <= 0x39 else { return nil }
-            value = value * 10 + Int(byte - 0x30)
+            let (times, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = times.addingReportingOverflow(T(byte - 0x30))
+            if overflowA || overflowB { return nil }
+            value = sum
         }
         return value
     }
@@ -90,12 +95,17 @@ public enum ProcText {
         public var end: UInt64
         public var offset: UInt64
         public var inode: UInt64
+        /// `major << 32 | minor` (maps prints them in hex), as the reader's `statx` identities
+        /// encode devices: the reader keeps only mappings on the device its fds showed to be
+        /// the `dmabuf` file system (an anonymous device, major 0).
+        public var device: UInt64
         public var name: String?
     }
 
     /// The dma-buf mappings in a maps file, and the lines that said `/dmabuf:` but were not
-    /// in the kernel's format. Only a device of major 0 counts (the pseudo file system's
-    /// anonymous device), so a real file named `/dmabuf:x` is not taken for a buffer.
+    /// in the kernel's format. The path alone proves nothing (a file in a tmpfs may be called
+    /// `/dmabuf:x`), so each mapping carries its device for the reader to match against the
+    /// `dmabuf` file system's.
     public static func dmaBufMappings(_ bytes: [UInt8]) -> (mappings: [Mapping], unexpected: [String]) {
         var mappings: [Mapping] = []
         var unexpected: [String] = []
@@ -113,14 +123,17 @@ public enum ProcText {
                   let first = UInt64(String(decoding: fields[0][fields[0].startIndex..<dash], as: UTF8.self), radix: 16),
                   let last = UInt64(String(decoding: fields[0][(dash + 1)...], as: UTF8.self), radix: 16), last >= first,
                   let offset = UInt64(String(decoding: fields[2], as: UTF8.self), radix: 16),
-                  let inode = UInt64(String(decoding: fields[4], as: UTF8.self))
+                  let inode = UInt64(String(decoding: fields[4], as: UTF8.self)),
+                  let colon = fields[3].firstIndex(of: 0x3A),
+                  let major = UInt32(String(decoding: fields[3][fields[3].startIndex..<colon], as: UTF8.self), radix: 16),
+                  let minor = UInt32(String(decoding: fields[3][(colon + 1)...], as: UTF8.self), radix: 16)
             else {
                 unexpected.append(String(decoding: line.prefix(120), as: UTF8.self))
                 continue
             }
-            guard fields[3].starts(with: "00:".utf8) else { continue }
             let name = String(decoding: path.dropFirst("/dmabuf:".utf8.count), as: UTF8.self)
-            mappings.append(Mapping(start: first, end: last, offset: offset, inode: inode, name: name.isEmpty ? nil : name))
+            mappings.append(Mapping(start: first, end: last, offset: offset, inode: inode,
+                                    device: UInt64(major) << 32 | UInt64(minor), name: name.isEmpty ? nil : name))
         }
         return (mappings, unexpected)
     }
@@ -142,23 +155,55 @@ public enum ProcText {
         return (command, uid)
     }
 
-    /// Every buffer in `/sys/kernel/debug/dma_buf/bufinfo` (`dma_buf_debug_show`): one line
-    /// per buffer, `size flags mode count exp_name ino name`, tab-separated, before its fences
-    /// and attachments; by inode, with the size.
-    public static func bufinfo(_ bytes: [UInt8]) -> [UInt64: (size: Int, exporter: String, name: String?)]? {
-        var buffers: [UInt64: (size: Int, exporter: String, name: String?)] = [:]
-        var sawHeader = false
-        for line in bytes.split(separator: 0x0A) {
-            if line.starts(with: "Dma-buf Objects:".utf8) { sawHeader = true; continue }
-            let fields = line.split(separator: 0x09, maxSplits: 6, omittingEmptySubsequences: false)
-            guard fields.count == 7, fields[0].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), !fields[0].isEmpty,
-                  let size = Int(String(decoding: fields[0], as: UTF8.self)),
-                  let inode = UInt64(String(decoding: fields[5], as: UTF8.self)) else { continue }
-            let name = String(decoding: fields[6], as: UTF8.self)
-            buffers[inode] = (size, String(decoding: fields[4], as: UTF8.self), name == "<none>" ? nil : name)
+    /// `Tgid:` of `/proc/<pid>/status`: the process a thread belongs to (equal to the pid for
+    /// a process's main thread). `/proc/<tid>` of a thread exists but is not listed.
+    public static func threadGroup(_ bytes: [UInt8]) -> Int32? {
+        for line in bytes.split(separator: 0x0A) where line.starts(with: "Tgid:".utf8) {
+            return decimal(line.dropFirst(5).drop { $0 == 0x09 || $0 == 0x20 }, as: Int32.self)
         }
-        return sawHeader ? buffers : nil
+        return nil
     }
+
+    /// Every buffer in `/sys/kernel/debug/dma_buf/bufinfo` (`dma_buf_debug_show`): after the
+    /// `Dma-buf Objects:` header and its column line, each buffer is a record: one line
+    /// `size flags mode count exp_name ino name` (tab-separated), its fences, `\tAttached
+    /// Devices:`, one line per attachment, `Total N devices attached` and a blank line. A buffer
+    /// line is accepted only where a record starts, so a name with newlines (31 bytes at most)
+    /// cannot forge one: it would need the 25-byte `Total N devices attached` line and a blank
+    /// one before it. By inode, with the size.
+    public static func bufinfo(_ bytes: [UInt8]) -> [UInt64: (size: Int, exporter: String, name: String?)]? {
+        enum Place { case beforeHeader, columns, recordStart, inRecord }
+        var buffers: [UInt64: (size: Int, exporter: String, name: String?)] = [:]
+        var place = Place.beforeHeader
+        for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            switch place {
+            case .beforeHeader:
+                if line.starts(with: "Dma-buf Objects:".utf8) { place = .columns }
+            case .columns:
+                place = .recordStart
+            case .recordStart:
+                if line.isEmpty { continue }
+                let fields = line.split(separator: 0x09, maxSplits: 6, omittingEmptySubsequences: false)
+                guard fields.count == 7, let size = decimal(fields[0], as: Int.self), size <= maximumBufferSize,
+                      let inode = decimal(fields[5], as: UInt64.self) else {
+                    // The closing `Total N objects, M bytes`, or a kernel that writes more.
+                    continue
+                }
+                let name = String(decoding: fields[6], as: UTF8.self)
+                buffers[inode] = (size, String(decoding: fields[4], as: UTF8.self), name == "<none>" ? nil : name)
+                place = .inRecord
+            case .inRecord:
+                if line.starts(with: "Total ".utf8), line.reversed().starts(with: " devices attached".utf8.reversed()) {
+                    place = .recordStart
+                }
+            }
+        }
+        return place == .beforeHeader ? nil : buffers
+    }
+
+    /// The largest buffer size a parser accepts (256 TiB): no machine holds a dma-buf that
+    /// large, and with it no sum of sizes the kernel wrote can overflow an Int.
+    public static let maximumBufferSize = 1 << 48
 
     /// User names by uid from `/etc/passwd` text (`name:password:uid:…`).
     public static func passwd(_ text: String) -> [UInt32: String] {

@@ -33,19 +33,28 @@ public struct DMABufAccounting: Sendable {
         self.cmaAreas = cmaAreas
     }
 
-    /// Calls `body` with a snapshot now and then every `interval` (measured from one snapshot's
-    /// start to the next, so the rhythm does not drift by the reading time), `count` times or
-    /// until `body` returns false. The elapsed time is the snapshot's start since the first.
+    /// Calls `body` with a snapshot now and then every `interval` (on a fixed rhythm from the
+    /// first snapshot's start, so it does not drift by the reading time; a tick that passed
+    /// while a slow snapshot was read is skipped, not made up with snapshots back to back),
+    /// `count` times or until `body` returns false. The elapsed time is the snapshot's start
+    /// since the first.
     public func watch(every interval: Duration, count: Int?, _ body: (DMABufAccount, Duration) -> Bool) {
+        precondition(interval > .zero, "watch needs an interval")
         let clock = ContinuousClock()
         let start = clock.now
         var taken = 0
+        var tick = 0
         while count.map({ taken < $0 }) ?? true {
-            let due = start + interval * taken
+            var due = start + interval * tick
+            if taken > 0 {
+                let now = clock.now
+                while due < now { tick += 1; due = start + interval * tick }
+            }
             let wait = due - clock.now
             if wait > .zero { Syscalls.sleep(wait) }
             let began = clock.now
             taken += 1
+            tick += 1
             guard body(DMABufAccount(snapshot()), began - start) else { return }
         }
     }
@@ -58,11 +67,16 @@ public struct DMABufAccounting: Sendable {
         let users = passwd.flatMap { ProcFiles.read($0) }.map(ProcText.passwd) ?? [:]
         let ownPID = procRoot == "/proc" ? Syscalls.processID : -1
         var walk = Walk(users: users, ownPID: ownPID)
-        guard case let .success(root) = ProcDirectory.open(procRoot) else {
-            fillUnopened(&snapshot, walk: walk)
+        let root: ProcDirectory, pids: [Int32]
+        switch ProcDirectory.open(procRoot).flatMap({ opened in opened.numericNames(scratch: &walk.scratch).map { (opened, $0) } }) {
+        case let .success((opened, names)):
+            (root, pids) = (opened, names.sorted())
+        case let .failure(errno):
+            // Never an empty table that looks like "no dma-bufs": the note says /proc was unreadable.
+            snapshot.gaps.append(.init(.readFailed, path: procRoot, detail: "cannot list the processes (\(errno)); is /proc mounted?"))
+            finish(&snapshot, walk: walk)
             return snapshot
         }
-        let pids = ((try? root.numericNames(scratch: &walk.scratch).get()) ?? []).sorted()
         snapshot.processesListed = pids.count
         let parts = Swift.max(1, Swift.min(threads ?? Syscalls.processorCount, pids.count / 64, 16))
         if parts == 1 {
@@ -84,11 +98,11 @@ public struct DMABufAccounting: Sendable {
                 snapshot.holdings += partial.holdings
                 snapshot.gaps += partial.gaps
                 snapshot.descriptorsRead += partial.descriptorsRead
-                walk.mappedExtent.merge(partWalk.mappedExtent, uniquingKeysWith: Swift.max)
-                walk.mappedNames.merge(partWalk.mappedNames) { first, _ in first }
+                walk.mappings += partWalk.mappings
+                walk.deviceIsDMABuf.merge(partWalk.deviceIsDMABuf) { first, second in first || second }
             }
         }
-        fillUnopened(&snapshot, walk: walk)
+        finish(&snapshot, walk: walk)
         return snapshot
     }
 
@@ -100,9 +114,9 @@ public struct DMABufAccounting: Sendable {
         /// fdinfo has said which device a file is on, every other file on that device is known
         /// to be (or not to be) a dma-buf from its `statx` alone.
         var deviceIsDMABuf: [UInt64: Bool] = [:]
-        /// For buffers seen only as mappings: how far they are mapped, and the path's name.
-        var mappedExtent: [UInt64: UInt64] = [:]
-        var mappedNames: [UInt64: String] = [:]
+        /// Every `/dmabuf:` line of every maps file, kept until the walk is done: only then is
+        /// the dma-buf device known (from any part's fds), which a mapping must be on.
+        var mappings: [(pid: Int32, mapping: ProcText.Mapping)] = []
         /// Exporter names, one String each however many buffers carry them.
         var exporters: [String: String] = [:]
         var scratch = [UInt8](repeating: 0, count: 16384)
@@ -116,8 +130,11 @@ public struct DMABufAccounting: Sendable {
     private func read(_ pid: Int32, in root: ProcDirectory, into snapshot: inout DMABufSnapshot, walk: inout Walk) {
         let name = String(pid)
         let path = "\(procRoot)/\(pid)"
-        guard case let .success(directory) = root.directory(name) else {
-            snapshot.gaps.append(.init(.exited, pid: pid))
+        let directory: ProcDirectory
+        switch root.directory(name) {
+        case let .success(opened): directory = opened
+        case let .failure(errno):
+            snapshot.gaps.append(Self.gap(errno, pid: pid, path: path, gone: .exited))
             return
         }
         var holds = false
@@ -128,8 +145,8 @@ public struct DMABufAccounting: Sendable {
             let owner = process(pid, path: path, in: directory, snapshot: &snapshot, walk: &walk)
             snapshot.gaps.append(.init(.notPermitted, pid: pid, detail: owner?.userText ?? "?"))
             return
-        case .failure:
-            snapshot.gaps.append(.init(.exited, pid: pid))
+        case let .failure(errno):
+            snapshot.gaps.append(Self.gap(errno, pid: pid, path: path + "/fd", gone: .exited))
             return
         }
         if readMappings(pid, path: path, in: directory, into: &snapshot, walk: &walk) { holds = true }
@@ -146,17 +163,20 @@ public struct DMABufAccounting: Sendable {
         let fds: [Int32]
         switch fdDirectory.numericNames(scratch: &walk.scratch) {
         case let .success(names): fds = names.sorted()
-        case .failure:
-            snapshot.gaps.append(.init(.exited, pid: pid))
+        case let .failure(errno):
+            snapshot.gaps.append(Self.gap(errno, pid: pid, path: path + "/fd", gone: .exited))
             return false
         }
         snapshot.descriptorsRead += fds.count
         var fdinfo: ProcDirectory?
         var holds = false
         for fd in fds {
-            guard case let .success(identity) = fdDirectory.identity(fd) else {
+            let identity: (device: UInt64, inode: UInt64)
+            switch fdDirectory.identity(fd) {
+            case let .success(found): identity = found
+            case let .failure(errno):
                 // The walk's own listing shows the directory fd the listing itself used.
-                if pid != walk.ownPID { snapshot.gaps.append(.init(.closedDuringRead, pid: pid, path: "\(path)/fd/\(fd)")) }
+                if pid != walk.ownPID { snapshot.gaps.append(Self.gap(errno, pid: pid, path: "\(path)/fd/\(fd)", gone: .closedDuringRead)) }
                 continue
             }
             let known = walk.deviceIsDMABuf[identity.device]
@@ -168,20 +188,35 @@ public struct DMABufAccounting: Sendable {
             }
             if fdinfo == nil, case let .success(opened) = directory.directory("fdinfo") { fdinfo = opened }
             let infoPath = { "\(path)/fdinfo/\(fd)" }
-            guard let fdinfoDirectory = fdinfo, case let .success(length) = fdinfoDirectory.read(fd, into: &walk.scratch, limit: 1 << 16, whole: true) else {
-                if pid != walk.ownPID { snapshot.gaps.append(.init(.closedDuringRead, pid: pid, path: infoPath())) }
+            let read = fdinfo.map { $0.read(fd, into: &walk.scratch, limit: 1 << 16, whole: true) } ?? .failure(.noSuchFileOrDirectory)
+            let length: Int
+            switch read {
+            case let .success(count): length = count
+            case let .failure(errno):
+                if pid != walk.ownPID { snapshot.gaps.append(Self.gap(errno, pid: pid, path: infoPath(), gone: .closedDuringRead)) }
                 continue
             }
-            switch ProcText.fdinfo(Array(walk.scratch[0..<length])) {
-            case .other:
-                // A file on the dma-buf device that is not one means the fd was reused.
-                if known == nil { walk.deviceIsDMABuf[identity.device] = false }
+            let parsed = ProcText.fdinfo(Array(walk.scratch[0..<length]))
+            // The fd may have been closed and its number reused between the statx and the
+            // read: fdinfo's ino (5.14 and later) must be the inode statx saw, and without it
+            // a second statx must still see the same file.
+            let sameFile: (UInt64?) -> Bool = { inode in
+                if let inode { return inode == identity.inode }
+                guard case let .success(again) = fdDirectory.identity(fd) else { return false }
+                return again == identity
+            }
+            switch parsed {
+            case let .other(inode):
+                // Every file on the dma-buf device is a dma-buf, so one that is not was reused.
+                guard known == nil, sameFile(inode) else {
+                    snapshot.gaps.append(.init(.closedDuringRead, pid: pid, path: infoPath()))
+                    continue
+                }
+                walk.deviceIsDMABuf[identity.device] = false
             case let .unexpected(detail):
                 snapshot.gaps.append(.init(.unexpectedText, pid: pid, path: infoPath(), detail: detail))
             case let .dmaBuf(info):
-                // fdinfo's ino (5.14 and later) must be the inode statx saw, else the fd was
-                // closed and reused between the two.
-                if let inode = info.inode, inode != identity.inode {
+                guard sameFile(info.inode) else {
                     snapshot.gaps.append(.init(.closedDuringRead, pid: pid, path: infoPath()))
                     continue
                 }
@@ -207,20 +242,16 @@ public struct DMABufAccounting: Sendable {
             for line in unexpected {
                 snapshot.gaps.append(.init(.unexpectedText, pid: pid, path: mapsPath, detail: line))
             }
-            for mapping in mappings {
-                snapshot.holdings.append(.init(pid: pid, inode: mapping.inode,
-                                               via: .mapping(start: mapping.start, end: mapping.end, offset: mapping.offset)))
-                let extent = mapping.offset &+ (mapping.end - mapping.start)
-                walk.mappedExtent[mapping.inode] = max(walk.mappedExtent[mapping.inode] ?? 0, extent)
-                if let name = mapping.name { walk.mappedNames[mapping.inode] = name }
-            }
+            for mapping in mappings { walk.mappings.append((pid, mapping)) }
             return !mappings.isEmpty
         case .failure(.fileTooLarge):
             snapshot.gaps.append(.init(.unexpectedText, pid: pid, path: mapsPath, detail: "larger than \(ByteCount.format(Self.mapsLimit))"))
         case .failure(.permissionDenied), .failure(.notPermitted):
             snapshot.gaps.append(.init(.mapsNotPermitted, pid: pid))
-        case .failure:
+        case .failure(.noSuchFileOrDirectory), .failure(.noSuchProcess):
             break  // exited after its fds were read: what was read stands
+        case let .failure(errno):
+            snapshot.gaps.append(Self.gap(errno, pid: pid, path: mapsPath, gone: .exited))
         }
         return false
     }
@@ -237,44 +268,101 @@ public struct DMABufAccounting: Sendable {
         return DMABufSnapshot.Process(pid: pid, command: status.command, uid: status.uid, user: walk.users[status.uid])
     }
 
-    /// Buffers seen only as mappings (every fd closed) get their size and exporter from the
-    /// kernel's listings when readable, else the mapped extent as a lower bound; and the
-    /// kernel listings themselves are recorded for the cross-check.
-    private func fillUnopened(_ snapshot: inout DMABufSnapshot, walk: Walk) {
-        let mappedSizes = walk.mappedExtent, mappedNames = walk.mappedNames
-        var bufinfo: [UInt64: (size: Int, exporter: String, name: String?)] = [:]
-        if let sysRoot {
-            let path = sysRoot + "/kernel/debug/dma_buf/bufinfo"
-            switch FileContents.bytes(path, limit: 64 << 20) {
-            case let .success(bytes):
-                if let parsed = ProcText.bufinfo(bytes) {
-                    bufinfo = parsed
-                    snapshot.kernel.bufinfo = .present(path: path, buffers: parsed.mapValues(\.size))
-                } else {
-                    snapshot.kernel.bufinfo = .absent("\(path) is not in the format of dma_buf_debug_show")
-                }
-            case .failure(.noSuchFileOrDirectory):
-                snapshot.kernel.bufinfo = .absent("\(path) absent (debugfs not mounted, or CONFIG_DEBUG_FS off)")
-            case .failure(.permissionDenied), .failure(.notPermitted):
-                snapshot.kernel.bufinfo = .absent("\(path) is readable by root only")
-            case let .failure(errno):
-                snapshot.kernel.bufinfo = .absent("\(path): \(errno)")
-            }
-            snapshot.kernel.sysfsBuffers = sysfsListing(sysRoot + "/kernel/dmabuf/buffers")
-        } else {
+    /// After the walk: the kernel's listings, then the mappings that are on the dma-buf
+    /// device, then the sizes of buffers seen only as mappings.
+    private func finish(_ snapshot: inout DMABufSnapshot, walk: Walk) {
+        let bufinfo = readKernelListings(&snapshot)
+        let mappedOnly = addMappings(&snapshot, walk: walk)
+        fillUnopened(&snapshot, mappedOnly, bufinfo: bufinfo)
+    }
+
+    /// A maps line's device must be the one the fds showed to be the `dmabuf` file system (a
+    /// tmpfs is major 0 as well, and a file there may be called `/dmabuf:x`). With no dma-buf
+    /// fd anywhere to learn it from, the kernel's listings decide; with neither, every
+    /// `/dmabuf:` mapping on an anonymous device (major 0, as the `dmabuf` mount's) counts. A process whose only "mappings" were such files is dropped.
+    /// Returns the buffers no fd showed: how far they are mapped, and the name in the path.
+    private func addMappings(_ snapshot: inout DMABufSnapshot, walk: Walk) -> [UInt64: (extent: UInt64, name: String?)] {
+        let devices = Set(walk.deviceIsDMABuf.filter(\.value).keys)
+        let listed = snapshot.kernel.bufinfo.buffers ?? snapshot.kernel.sysfsBuffers.buffers
+        var extents: [UInt64: (extent: UInt64, name: String?)] = [:]
+        var dropped = Set<Int32>()
+        for (pid, mapping) in walk.mappings {
+            let isBuffer = !devices.isEmpty ? devices.contains(mapping.device)
+                : listed.map { $0[mapping.inode] != nil } ?? (mapping.device >> 32 == 0)
+            guard isBuffer else { dropped.insert(pid); continue }
+            snapshot.holdings.append(.init(pid: pid, inode: mapping.inode,
+                                           via: .mapping(start: mapping.start, end: mapping.end, offset: mapping.offset)))
+            let extent = mapping.offset &+ (mapping.end - mapping.start)
+            let seen = extents[mapping.inode]
+            extents[mapping.inode] = (max(seen?.extent ?? 0, extent), mapping.name ?? seen?.name)
+        }
+        if !dropped.isEmpty {
+            let holders = Set(snapshot.holdings.map(\.pid))
+            for pid in dropped where !holders.contains(pid) { snapshot.processes[pid] = nil }
+        }
+        return extents.filter { snapshot.buffers[$0.key] == nil }
+    }
+
+    /// debugfs `bufinfo` and the sysfs statistics, recorded for the cross-check; returns
+    /// bufinfo's exporters and names for buffers seen only as mappings.
+    private func readKernelListings(_ snapshot: inout DMABufSnapshot) -> [UInt64: (size: Int, exporter: String, name: String?)] {
+        guard let sysRoot else {
             snapshot.kernel.bufinfo = .absent("not read (no sysfs root given)")
             snapshot.kernel.sysfsBuffers = .absent("not read (no sysfs root given)")
+            return [:]
         }
-        for (inode, extent) in mappedSizes where snapshot.buffers[inode] == nil {
-            let name = mappedNames[inode]
-            if let sysRoot, let size = ProcFiles.integer("\(sysRoot)/kernel/dmabuf/buffers/\(inode)/size") {
+        var bufinfo: [UInt64: (size: Int, exporter: String, name: String?)] = [:]
+        let path = sysRoot + "/kernel/debug/dma_buf/bufinfo"
+        switch FileContents.bytes(path, limit: Self.bufinfoLimit) {
+        case let .success(bytes) where bytes.count > Self.bufinfoLimit:
+            // FileContents reads one byte past the limit so that a cut listing is not taken whole.
+            snapshot.kernel.bufinfo = .absent("\(path) is larger than \(ByteCount.format(Self.bufinfoLimit)); not read")
+        case let .success(bytes):
+            if let parsed = ProcText.bufinfo(bytes) {
+                bufinfo = parsed
+                snapshot.kernel.bufinfo = .present(path: path, buffers: parsed.mapValues(\.size))
+            } else {
+                snapshot.kernel.bufinfo = .absent("\(path) is not in the format of dma_buf_debug_show")
+            }
+        case .failure(.noSuchFileOrDirectory):
+            snapshot.kernel.bufinfo = .absent("\(path) absent (debugfs not mounted, or CONFIG_DEBUG_FS off)")
+        case .failure(.permissionDenied), .failure(.notPermitted):
+            snapshot.kernel.bufinfo = .absent("\(path) is readable by root only")
+        case let .failure(errno):
+            snapshot.kernel.bufinfo = .absent("\(path): \(errno)")
+        }
+        snapshot.kernel.sysfsBuffers = sysfsListing(sysRoot + "/kernel/dmabuf/buffers")
+        return bufinfo
+    }
+
+    /// bufinfo is a few hundred bytes a buffer; 64 MiB is some 200,000 buffers.
+    static let bufinfoLimit = 64 << 20
+
+    /// Buffers seen only as mappings (every fd closed) get their size and exporter from the
+    /// kernel's listings when readable, else the mapped extent as a lower bound.
+    private func fillUnopened(_ snapshot: inout DMABufSnapshot, _ mappedOnly: [UInt64: (extent: UInt64, name: String?)],
+                              bufinfo: [UInt64: (size: Int, exporter: String, name: String?)]) {
+        for (inode, seen) in mappedOnly {
+            if let sysRoot, let size = ProcFiles.integer("\(sysRoot)/kernel/dmabuf/buffers/\(inode)/size"), size <= ProcText.maximumBufferSize {
                 let exporter = ProcFiles.read("\(sysRoot)/kernel/dmabuf/buffers/\(inode)/exporter_name")?.trimmingNewline
-                snapshot.buffers[inode] = .init(inode: inode, size: size, sizeSource: .sysfs, exporter: exporter, name: name)
+                snapshot.buffers[inode] = .init(inode: inode, size: size, sizeSource: .sysfs, exporter: exporter, name: seen.name)
             } else if let listed = bufinfo[inode] {
                 snapshot.buffers[inode] = .init(inode: inode, size: listed.size, sizeSource: .bufinfo, exporter: listed.exporter, name: listed.name)
             } else {
-                snapshot.buffers[inode] = .init(inode: inode, size: Int(clamping: extent), sizeSource: .mappings, exporter: nil, name: name)
+                snapshot.buffers[inode] = .init(inode: inode, size: min(Int(clamping: seen.extent), ProcText.maximumBufferSize),
+                                                sizeSource: .mappings, exporter: nil, name: seen.name)
             }
+        }
+    }
+
+    /// The gap an errno means: the file or process `gone` (ENOENT, ESRCH), refused (EACCES,
+    /// EPERM: credentials changed mid-read, or another user's), or a failure of the reader's
+    /// own (EMFILE, ENOMEM) named with its errno.
+    static func gap(_ errno: Errno, pid: Int32, path: String, gone: DMABufSnapshot.ReadGap.Reason) -> DMABufSnapshot.ReadGap {
+        switch errno {
+        case .noSuchFileOrDirectory, .noSuchProcess: .init(gone, pid: pid, path: path)
+        case .permissionDenied, .notPermitted: .init(.notPermitted, pid: pid, path: path, detail: "?")
+        default: .init(.readFailed, pid: pid, path: path, detail: "\(errno)")
         }
     }
 
@@ -301,6 +389,25 @@ public struct DMABufAccounting: Sendable {
         let cma = heaps.filter { $0.heap.kind == .cma }
         guard cma.count == 1, let heap = cma.first, let total = heap.heap.capacity, let free = heap.heap.free else { return [] }
         return [.init(heap: heap.heap.name, total: total, free: free)]
+    }
+
+    /// What a pid given by a user names.
+    public enum Target: Equatable, Sendable {
+        case process
+        /// A thread's id: dma-bufs are held by the process (the thread group), so a report
+        /// for the thread alone would say "nothing".
+        case thread(of: Int32)
+        case none
+    }
+
+    /// Whether `pid` is a process of `procRoot`, a thread of one (`Tgid:` of its status), or
+    /// nothing. A tree without `status` files (a saved one) takes the directory as a process.
+    public func target(_ pid: Int32) -> Target {
+        let directory = "\(procRoot)/\(pid)"
+        guard UserFiles.isDirectory(directory) else { return .none }
+        guard let bytes = ProcFiles.read(directory + "/status").map({ Array($0.utf8) }),
+              let group = ProcText.threadGroup(bytes), group != pid else { return .process }
+        return .thread(of: group)
     }
 
     /// The uid this process reads `/proc` as.

@@ -20,6 +20,9 @@ public struct SyntheticProc: Sendable {
     /// What a correct reader must find.
     public let expectedBytes: Int
     public let expectedHoldings: Int
+    /// The buffers' device as `/proc/PID/maps` prints it (`MAJOR:MINOR` in hex): the reader
+    /// counts a `/dmabuf:` mapping only on the device its fds' buffers are on.
+    public let mapsDevice: String
 
     /// The first pid; pids are consecutive.
     static let firstPID = 1000
@@ -35,6 +38,14 @@ public struct SyntheticProc: Sendable {
         for _ in 0..<buffers { sizes.append(4096 * (1 + Int(random.next() % 2048))) }
         try make(root)
         try make(root + "/buffers")
+        let device: UInt64
+        switch Syscalls.identity(AT_FDCWD, root + "/buffers") {
+        case let .success(identity): device = identity.device
+        case let .failure(errno): throw LinuxError.from(errno, node: root + "/buffers", operation: .stat, message: "cannot stat the directory")
+        }
+        let mapsDevice = hex(device >> 32, width: 2) + ":" + hex(device & 0xFFFF_FFFF, width: 2)
+        // fdinfo's ino of a file that is not a dma-buf is that file's inode, as the kernel writes it.
+        let nullInode = (try? Syscalls.identity(AT_FDCWD, "/dev/null").get().inode) ?? 0
         var inodes: [UInt64] = []
         inodes.reserveCapacity(buffers)
         for buffer in 0..<buffers {
@@ -68,7 +79,7 @@ public struct SyntheticProc: Sendable {
                 if case let .failure(errno) = Syscalls.symlink("/dev/null", "\(directory)/fd/\(fd)") {
                     throw LinuxError.from(errno, node: "\(directory)/fd/\(fd)", operation: .symlink, message: "cannot create the link")
                 }
-                try file("\(directory)/fdinfo/\(fd)", "pos:\t0\nflags:\t02100002\nmnt_id:\t20\nino:\t5\n")
+                try file("\(directory)/fdinfo/\(fd)", "pos:\t0\nflags:\t02100002\nmnt_id:\t20\nino:\t\(nullInode)\n")
             }
             var maps = ""
             for line in 0..<30 {
@@ -78,13 +89,13 @@ public struct SyntheticProc: Sendable {
             for mapping in 0..<min(mappingsPerProcess, held.count) {
                 let buffer = held[mapping]
                 let base = 0x7e00_0000_0000 + UInt64(mapping) << 24
-                maps += "\(hex(base))-\(hex(base + UInt64(sizes[buffer]))) rw-s 00000000 00:0d \(inodes[buffer])                     /dmabuf:\n"
+                maps += "\(hex(base))-\(hex(base + UInt64(sizes[buffer]))) rw-s 00000000 \(mapsDevice) \(inodes[buffer])                     /dmabuf:\n"
                 holdings += 1
             }
             try file(directory + "/maps", maps)
         }
         return SyntheticProc(root: root, processes: processes, fdsPerProcess: fdsPerProcess, otherFDs: otherFDs, buffers: buffers,
-                             inodes: inodes, expectedBytes: sizes.reduce(0, +), expectedHoldings: holdings)
+                             inodes: inodes, expectedBytes: sizes.reduce(0, +), expectedHoldings: holdings, mapsDevice: mapsDevice)
     }
 
     /// Removes the tree (what `write` made, nothing else).
@@ -106,9 +117,9 @@ public struct SyntheticProc: Sendable {
         _ = Syscalls.removeDirectory(root)
     }
 
-    private static func hex(_ value: UInt64) -> String {
+    private static func hex(_ value: UInt64, width: Int = 8) -> String {
         let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
     static func make(_ path: String) throws(LinuxError) {

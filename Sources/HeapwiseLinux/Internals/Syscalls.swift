@@ -194,10 +194,16 @@ enum Syscalls {
     /// The processors this process may run on (`sched_getaffinity`), at least 1.
     static var processorCount: Int { Int(hw_processor_count()) }
 
-    /// `body(i)` for every `i` in `0..<count`, each on its own thread, the results in index
-    /// order. A thread that cannot be started runs its part on the caller's thread instead.
+    /// `body(i)` for every `i` in `0..<count` (at most 64, the shim's thread table), each on
+    /// its own thread, the results in index order. A thread that cannot be started runs its
+    /// part on the caller's thread instead. Under a mocking script every part runs on the
+    /// caller's thread: the script is task-local, and a pthread would not see it.
     static func concurrently<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
-        withoutActuallyEscaping(body) { body in
+        precondition((0...64).contains(count), "concurrently runs at most 64 parts")
+        #if DEBUG
+        if Mocking.script != nil { return (0..<count).map(body) }
+        #endif
+        return withoutActuallyEscaping(body) { body in
             let slots = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
             slots.initialize(repeating: nil)
             defer { slots.deinitialize(); slots.deallocate() }

@@ -32,7 +32,7 @@ struct Stats: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if let watch, !(watch > 0 && watch <= 86_400) { throw ValidationError("--watch must be more than 0 and at most 86400 seconds") }
+        if let watch, !(watch >= 0.001 && watch <= 86_400) { throw ValidationError("--watch must be at least 0.001 and at most 86400 seconds") }
         if let count {
             guard watch != nil else { throw ValidationError("--count needs --watch") }
             guard count >= 1 else { throw ValidationError("--count must be at least 1") }
@@ -49,17 +49,26 @@ struct Stats: ParsableCommand {
             throw Exit.invalidInput
         }
         let uid = DMABufAccounting.readerUID
-        guard let watch else {
-            let report = DMABufStatsReport(DMABufAccount(reader.snapshot()), pid: pid, readerUID: uid)
-            if let pid, report.account.snapshot.processes[pid] == nil, !UserFiles.isDirectory("\(procRoot)/\(pid)") {
+        if let pid {
+            switch reader.target(pid) {
+            case .process: break
+            case .none:
                 printError("heapwise: error: no process \(pid) in \(procRoot)")
                 throw Exit.invalidInput
+            case let .thread(of: process):
+                printError("heapwise: error: \(pid) is a thread of process \(process); dma-bufs are held by processes: use --pid \(process)")
+                throw Exit.invalidInput
             }
+        }
+        guard let watch else {
+            let report = DMABufStatsReport(DMABufAccount(reader.snapshot()), pid: pid, readerUID: uid)
+            try refuseUnreadable(report)
             print(output.json ? report.json.serialized() : report.text(by: by))
             return
         }
         var previous: DMABufAccount?
         var leaks = LeakWatch()
+        var failed = false
         reader.watch(every: .milliseconds(Int64((watch * 1000).rounded())), count: count) { account, elapsed in
             leaks.record(account)
             let seconds = Int(elapsed.components.seconds)
@@ -74,12 +83,22 @@ struct Stats: ParsableCommand {
                 }
             } else {
                 let report = DMABufStatsReport(account, pid: pid, readerUID: uid)
+                if (try? refuseUnreadable(report)) == nil { failed = true; return false }
                 print(output.json ? report.json.serialized(indent: nil) : report.text(by: by) + "\n\n" + LeakWatch.explanation + "\n\nwatching every \(watch) s …")
             }
             fflush(nil)  // every stream: a pipe to a script sees each snapshot as it happens
             previous = account
             return true
         }
+        if failed { throw Exit.allocationFailed }
+    }
+
+    /// `--pid` of a process whose fds this user may not read is an error, not an empty report.
+    private func refuseUnreadable(_ report: DMABufStatsReport) throws {
+        guard let pid, let gap = report.account.snapshot.gaps.first(where: { $0.pid == pid && $0.reason == .notPermitted }) else { return }
+        let owner = gap.detail.map { $0 == "?" ? "" : " (user \($0))" } ?? ""
+        printError("heapwise: error: process \(pid)\(owner) may not be read by uid \(DMABufAccounting.readerUID): /proc/\(pid)/fd refused (EACCES); run as root or as its user")
+        throw Exit.allocationFailed
     }
 }
 
