@@ -163,7 +163,13 @@ struct KernelStatsTests {
         #expect(notes.contains { $0.hasPrefix("not read:") && $0.contains("other users (root)") && $0.contains("run as root") }, "\(notes)")
         let refused = Self.gapPIDs(asLab, reason: "not_permitted")
         #expect(refused.isSuperset(of: [me, root.pid, inheritor]), "the root processes are named as not read")
-        print("stats-exactness: uid 1000: 2 buffers of its own exact, \(refused.count) root processes named as not read")
+        // Asking for one of those by pid is an error with the remedy, not an empty report.
+        let binary = try JSONOutputTests.binary()
+        let (refusedStatus, refusedOutput) = try JSONOutputTests.spawn(["/bin/su", "-s", "/bin/sh", "lab", "-c", "\(binary) stats --pid \(root.pid)"], withErrors: true)
+        let refusedText = String(decoding: refusedOutput, as: UTF8.self)
+        #expect(refusedStatus == 4, "\(refusedText)")
+        #expect(refusedText.contains("process \(root.pid) (user root) may not be read by uid 1000") && refusedText.contains("run as root or as its user"), "\(refusedText)")
+        print("stats-exactness: uid 1000: 2 buffers of its own exact, \(refused.count) root processes named as not read; --pid \(root.pid) refused: \(refusedText.split(separator: "\n").first ?? "")")
     }
 
     /// Processes exiting and fds closing during the walk, as fast as a child can make them:
