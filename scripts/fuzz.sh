@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the profile, pipeline, heap-catalog and hint readers, and the /proc text parsers of
-# heapwise stats (seeds in scripts/fuzz-seeds), with libFuzzer (the toolchain's
+# Fuzzes the profile, pipeline, heap-catalog and hint readers, the /proc text parsers of
+# heapwise stats and the broker's message decoder (seeds in scripts/fuzz-seeds), with libFuzzer (the toolchain's
 # -sanitize=fuzzer, with AddressSanitizer), starting from the shipped profiles and examples,
 # in a build folder of its own (.build-fuzz). A crash, a sanitizer report or a profile that
 # does not read back from its own JSON fails the run, and the input is kept in lab-out/fuzz/.

@@ -6,7 +6,8 @@ import HeapwiseCore
 /// passwd), which other processes shape through buffer names and their own mappings. Any
 /// input may be refused, never crash; what parses must survive its own JSON (writing a profile
 /// or pipeline as JSON and reading it back gives the same value), and what the `/proc`
-/// parsers return must be what the kernel could have written.
+/// parsers return must be what the kernel could have written; and the broker's messages,
+/// which any process that can connect sends.
 ///
 /// Built with libFuzzer by `scripts/fuzz.sh` (`-DFUZZING`, `--sanitize=fuzzer`); without
 /// FUZZING it is a plain program that replays files given as arguments, for a crash's input.
@@ -28,6 +29,29 @@ enum FuzzInputs {
         _ = try? HeapCatalogParser.parse(text, file: "fuzz.yaml")
         _ = try? HeapHintsParser.parse(text, file: "fuzz.yaml")
         checkProcText(Array(bytes))
+        checkBrokerMessage(Array(bytes))
+    }
+
+    /// The broker's decoder, which faces any process that can connect: a frame or a body
+    /// that decodes must encode to a message that decodes to the same request.
+    static func checkBrokerMessage(_ bytes: [UInt8]) {
+        var frames: [BrokerFrame] = []
+        if let frame = try? BrokerFrame.decode(bytes) { frames.append(frame) }
+        // The input as the body of each request kind, so the JSON decoders see it directly.
+        for kind in BrokerFrame.Kind.allCases where kind.isRequest { frames.append(BrokerFrame(kind, requestID: 9, body: bytes)) }
+        for frame in frames {
+            guard let request = try? BrokerRequest.decode(frame) else { continue }
+            let again = request.frame(requestID: frame.requestID).bytes
+            guard let back = try? BrokerRequest.decode(BrokerFrame.decode(again)), back == request else {
+                fatalError("a decoded broker request does not survive its own encoding: \(request)")
+            }
+        }
+        if let fields = try? BrokerFrame(.allocateReply, requestID: 0, body: bytes).object() {
+            _ = try? BrokerAllocation.decode(fields)
+        }
+        if let fields = try? BrokerFrame(.statsReply, requestID: 0, body: bytes).object() {
+            _ = try? BrokerHoldings.decode(fields)
+        }
     }
 
     static func checkProcText(_ bytes: [UInt8]) {

@@ -37,6 +37,7 @@ cp "$repo"/Profiles/*.yaml "$out/Profiles/"
 cp -r "$repo"/Examples/. "$out/Examples/"
 cp "$repo/README.md" "$out/README.md"  # the key-table test checks the README documents every key
 mkdir -p "$out/docs" && cp "$repo/docs/json.md" "$out/docs/"  # the JSON output test checks against it
+mkdir -p "$out/scripts" && cp -r "$repo/scripts/fuzz-seeds" "$out/scripts/"  # the broker seed test compares them
 cp "$here"/lab/*.yaml "$out/lab/"
 cp "$here/run" "$out/run"
 chmod +x "$out/run" "$out/heapwise"

@@ -215,6 +215,9 @@ public enum ProcText {
         return users
     }
 
+    /// Group names by gid from `/etc/group` text (`name:password:gid:members`).
+    public static func groups(_ text: String) -> [UInt32: String] { passwd(text) }
+
     private static func firstIndex(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
         guard haystack.count >= needle.count, let firstByte = needle.first else { return nil }
         var index = haystack.startIndex
