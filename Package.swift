@@ -8,12 +8,15 @@ let package = Package(
         .library(name: "HeapwiseCore", targets: ["HeapwiseCore"]),
         .library(name: "HeapwiseLinux", targets: ["HeapwiseLinux"]),
         .library(name: "HeapwiseLoading", targets: ["HeapwiseLoading"]),
+        .library(name: "HeapwiseBroker", targets: ["HeapwiseBroker"]),
+        .library(name: "HeapwiseClient", targets: ["HeapwiseClient"]),
         .executable(name: "heapwise", targets: ["heapwise"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // Pure model: formats, modifiers, constraints, resolver, layout, heap catalog.
@@ -41,10 +44,25 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The allocation broker (`heapwise serve`): a poll loop, the policy, quotas read from
+        // /proc, buffers from one shared pool. Above HeapwiseLinux.
+        .target(
+            name: "HeapwiseBroker",
+            dependencies: [
+                "HeapwiseCore", "HeapwiseLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The broker's client library: the same DMABuf values as in-process allocation.
+        .target(
+            name: "HeapwiseClient",
+            dependencies: ["HeapwiseCore", "HeapwiseLinux"]
+        ),
         .executableTarget(
             name: "heapwise",
             dependencies: [
-                "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading",
+                "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading", "HeapwiseBroker", "HeapwiseClient",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

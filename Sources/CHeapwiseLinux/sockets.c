@@ -3,8 +3,12 @@
 
 #include <errno.h>
 #include <string.h>
+#include <signal.h>
+#include <pthread.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /*
@@ -82,4 +86,93 @@ int hw_peer_credentials(int sock, int32_t *pid, uint32_t *uid, uint32_t *gid) {
     *uid = credentials.uid;
     *gid = credentials.gid;
     return 0;
+}
+
+int hw_peer_groups(int sock, uint32_t *groups, int max, int *count) {
+    socklen_t size = (socklen_t)(sizeof(gid_t) * (size_t)(max > 0 ? max : 0));
+    *count = 0;
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERGROUPS, groups, &size) != 0) {
+        if (errno == ERANGE) *count = (int)(size / sizeof(gid_t));
+        return -1;
+    }
+    *count = (int)(size / sizeof(gid_t));
+    return 0;
+}
+
+static int hw_unix_address(const char *path, struct sockaddr_un *address) {
+    memset(address, 0, sizeof(*address));
+    address->sun_family = AF_UNIX;
+    size_t length = strlen(path);
+    if (length == 0 || length >= sizeof(address->sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(address->sun_path, path, length);
+    return 0;
+}
+
+int hw_unix_listen(const char *path, int backlog) {
+    struct sockaddr_un address;
+    if (hw_unix_address(path, &address) != 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    if (bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0 || listen(fd, backlog) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int hw_unix_connect(const char *path) {
+    struct sockaddr_un address;
+    if (hw_unix_address(path, &address) != 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int result;
+    do { result = connect(fd, (struct sockaddr *)&address, sizeof(address)); } while (result != 0 && errno == EINTR);
+    if (result != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int hw_accept(int listener) {
+    return accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
+int hw_is_seqpacket_listener(int fd) {
+    int type = 0, listening = 0;
+    socklen_t size = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) != 0) return -1;
+    size = sizeof(listening);
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0) return -1;
+    return type == SOCK_SEQPACKET && listening ? 1 : 0;
+}
+
+int hw_signalfd(const int *signals, int count) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
+    int error = pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (error != 0) {
+        errno = error;
+        return -1;
+    }
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int hw_read_signal(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t received = read(fd, &info, sizeof(info));
+    if (received < 0) return errno == EAGAIN ? 0 : -1;
+    if (received != (ssize_t)sizeof(info)) {
+        errno = EIO;
+        return -1;
+    }
+    return (int)info.ssi_signo;
 }

@@ -2,12 +2,16 @@
 #include "CHeapwiseTestSupport.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,4 +83,45 @@ void hwt_kill(pid_t pid) {
     if (pid <= 0) return;
     kill(pid, SIGKILL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+}
+
+pid_t hwt_fork_broker_client(const char *path, const unsigned char *hello, size_t hello_length,
+                             const unsigned char *request, size_t request_length, int stage) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    hwt_name("hw-doomed");
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof(address));
+    address.sun_family = AF_UNIX;
+    strncpy(address.sun_path, path, sizeof(address.sun_path) - 1);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0) _exit(1);
+    static unsigned char reply[262144];
+    static char control[CMSG_SPACE(sizeof(int) * 253)];
+    if (stage >= 1) (void)send(fd, hello, hello_length, MSG_NOSIGNAL);
+    if (stage >= 2) (void)send(fd, request, request_length, MSG_NOSIGNAL);
+    for (int replies = 0; replies < (stage >= 4 ? 2 : stage >= 3 ? 1 : 0); replies++) {
+        struct iovec iov = { .iov_base = reply, .iov_len = sizeof(reply) };
+        struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
+        if (recvmsg(fd, &message, 0) <= 0) break;  /* the fds, if any, stay open in this process */
+    }
+    for (;;) pause();
+}
+
+pid_t hwt_spawn_socket_activated(char *const argv[], int listen_fd, const char *log_path) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (log >= 0) { dup2(log, 1); dup2(log, 2); }
+    if (listen_fd != 3) {
+        if (dup2(listen_fd, 3) < 0) _exit(126);
+    } else {
+        fcntl(3, F_SETFD, 0);  /* keep it across exec */
+    }
+    char text[32];
+    snprintf(text, sizeof(text), "%d", (int)getpid());
+    setenv("LISTEN_PID", text, 1);
+    setenv("LISTEN_FDS", "1", 1);
+    execv(argv[0], argv);
+    _exit(127);
 }

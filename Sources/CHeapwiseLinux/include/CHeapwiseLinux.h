@@ -94,8 +94,9 @@ int hw_run_concurrently(int count, void *context, void (*body)(void *context, in
 int hw_processor_count(void);
 
 /* ---- Unix sockets (sockets.c): passing dma-bufs between processes ---- */
-/* The most descriptors one message carries (SCM_RIGHTS), in either direction. */
-#define HW_MAX_PASSED_FDS 16
+/* The most descriptors one message carries (SCM_RIGHTS), in either direction: the kernel's
+ * SCM_MAX_FD (include/net/scm.h), so a broker reply of many buffers is one message. */
+#define HW_MAX_PASSED_FDS 253
 /* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC): message boundaries kept, as a broker's. */
 int hw_socketpair(int fds[2]);
 /* sendmsg(2) of `length` bytes with `count` (0 to HW_MAX_PASSED_FDS) descriptors attached. */
@@ -105,6 +106,25 @@ ssize_t hw_send_with_fds(int sock, const void *data, size_t length, const int *f
 ssize_t hw_recv_with_fds(int sock, void *data, size_t length, int *fds, int max_fds, int *out_count, int *truncated);
 /* getsockopt(SO_PEERCRED): the peer's pid, uid and gid as the kernel recorded them at connect. */
 int hw_peer_credentials(int sock, int32_t *pid, uint32_t *uid, uint32_t *gid);
+/* getsockopt(SO_PEERGROUPS, 4.13 and later): the peer's supplementary groups at connect.
+ * Up to `max` into `groups`, the number in *count; ERANGE (with *count the number needed)
+ * when they do not fit. */
+int hw_peer_groups(int sock, uint32_t *groups, int max, int *count);
+/* socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK), bind(path), listen(backlog).
+ * ENAMETOOLONG for a path longer than sun_path holds. */
+int hw_unix_listen(const char *path, int backlog);
+/* socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC) and connect(path): a blocking client socket. */
+int hw_unix_connect(const char *path);
+/* accept4(SOCK_CLOEXEC | SOCK_NONBLOCK). */
+int hw_accept(int listener);
+/* getsockopt(SO_TYPE) and SO_ACCEPTCONN, for a socket handed over by systemd (LISTEN_FDS):
+ * 1 when it is a listening SOCK_SEQPACKET socket, 0 when it is another kind. */
+int hw_is_seqpacket_listener(int fd);
+/* Blocks `signals` for the calling thread (pthread_sigmask) and returns a signalfd for them
+ * (SFD_CLOEXEC | SFD_NONBLOCK), so a poll loop reads SIGTERM and SIGHUP as data. */
+int hw_signalfd(const int *signals, int count);
+/* Reads one signal from a signalfd: its number, 0 when none is pending, -1 with errno. */
+int hw_read_signal(int fd);
 
 /*
  * The MMU page size, sysconf(_SC_PAGESIZE), written only by a constructor in shim.c when the

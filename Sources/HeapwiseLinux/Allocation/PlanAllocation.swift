@@ -67,3 +67,24 @@ public struct PlanAllocation {
         }
     }
 }
+
+extension PlanAllocation {
+    /// What `plan --allocate --broker` received, checked as a local allocation is, and more:
+    /// each buffer must arrive zeroed (the broker zeroes a buffer before it changes hands, and
+    /// a new connection never had one), then a pattern written must read back.
+    public static func report(received buffers: [DMABuf], allocation: BrokerAllocation) throws(LinuxError) -> AllocationReport {
+        var rows: [Row] = []
+        for (index, buffer) in buffers.enumerated() {
+            let described = allocation.buffers[index]
+            let zeroed = try LinuxError.duringCPUAccess(of: buffer.origin) {
+                try buffer.withCPUAccess(.read) { bytes in bytes.allSatisfy { $0 == 0 } }
+            }
+            let seed = UInt8(truncatingIfNeeded: described.image &* 31 &+ described.buffer &* 7 &+ 1)
+            let verified = try writeAndVerify(buffer, seed: seed)
+            let info = try buffer.info()
+            rows.append(Row(image: described.image, buffer: described.buffer, heap: described.heap, fd: buffer.fd, inode: described.inode,
+                            size: buffer.size, name: info.name, exporter: info.exporter, verified: zeroed && verified))
+        }
+        return AllocationReport(heap: allocation.heap, cpuOnly: false, heapDirectory: HeapDiscovery.heapDirectory, fallbacks: [], rows: rows)
+    }
+}

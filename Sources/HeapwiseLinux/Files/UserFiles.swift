@@ -36,6 +36,12 @@ public enum UserFiles {
         return mode & S_IFMT == S_IFDIR
     }
 
+    /// This program's own executable (`/proc/self/exe`), to start another copy of it.
+    public static var executable: String? {
+        guard case let .success(path) = Syscalls.readlink("/proc/self/exe") else { return nil }
+        return path
+    }
+
     /// Whether `path` names a file (not a directory) that exists.
     public static func exists(_ path: String) -> Bool {
         guard case let .success(mode) = Syscalls.fileMode(path) else { return false }

@@ -20,6 +20,7 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
     case addSeals, getSeals, duplicate
     /// Unix sockets: `socketpair`, `sendmsg` and `recvmsg` (with `SCM_RIGHTS`), `getsockopt(SO_PEERCRED)`.
     case socketPair, sendMessage, receiveMessage, peerCredentials
+    case peerGroups, listen, connect, accept, signalfd, readSignal, chmod, spawn
 
     // dma-buf, dma-buf heaps, udmabuf (`include/uapi/linux/dma-buf.h`, `dma-heap.h`, `udmabuf.h`).
     case dmaHeapAlloc, dmaBufSync, dmaBufSetName, dmaBufExportSyncFile, dmaBufImportSyncFile, udmabufCreate
@@ -57,7 +58,6 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case .fstat: "fstat"
         case .mmap: "mmap"
         case .munmap: "munmap"
-        case .poll: "poll"
         case .write: "write"
         case .makeDirectory: "mkdir"
         case .symlink: "symlink"
@@ -77,6 +77,15 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case .sendMessage: "sendmsg"
         case .receiveMessage: "recvmsg"
         case .peerCredentials: "SO_PEERCRED"
+        case .poll: "poll"
+        case .peerGroups: "SO_PEERGROUPS"
+        case .listen: "listen"
+        case .connect: "connect"
+        case .accept: "accept4"
+        case .signalfd: "signalfd"
+        case .readSignal: "read(signalfd)"
+        case .chmod: "chmod"
+        case .spawn: "posix_spawn"
         case .dmaHeapAlloc: "DMA_HEAP_IOCTL_ALLOC"
         case .dmaBufSync: "DMA_BUF_IOCTL_SYNC"
         case .dmaBufSetName: "DMA_BUF_SET_NAME"

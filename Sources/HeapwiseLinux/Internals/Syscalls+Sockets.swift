@@ -45,4 +45,56 @@ extension Syscalls {
 
     /// The most descriptors one message carries.
     static var maxPassedDescriptors: Int { Int(HW_MAX_PASSED_FDS) }
+
+    /// The peer's supplementary groups (`SO_PEERGROUPS`), as the kernel recorded them.
+    static func peerGroups(_ socket: Int32) -> Result<[UInt32], Errno> {
+        var groups = [UInt32](repeating: 0, count: 64)
+        var count: Int32 = 0
+        var result = call(.peerGroups, [Int(socket)]) { hw_peer_groups(socket, &groups, Int32(groups.count), &count) }
+        if case .failure(.outOfRange) = result, count > 0 {
+            groups = [UInt32](repeating: 0, count: Int(count))
+            result = call(.peerGroups, [Int(socket)]) { hw_peer_groups(socket, &groups, Int32(groups.count), &count) }
+        }
+        return result.map { _ in Array(groups.prefix(Int(count))) }
+    }
+
+    /// A non-blocking listening `SOCK_SEQPACKET` socket bound to `path`.
+    static func listen(_ path: String, backlog: Int32) -> Result<Int32, Errno> {
+        call(.listen) { hw_unix_listen(path, backlog) }
+    }
+
+    /// A blocking `SOCK_SEQPACKET` socket connected to `path`.
+    static func connect(_ path: String) -> Result<Int32, Errno> {
+        call(.connect) { hw_unix_connect(path) }
+    }
+
+    /// A non-blocking connection from `listener`'s queue.
+    static func accept(_ listener: Int32) -> Result<Int32, Errno> {
+        call(.accept, [Int(listener)]) { hw_accept(listener) }
+    }
+
+    /// Whether `fd` (from systemd) is a listening `SOCK_SEQPACKET` socket.
+    static func isSeqpacketListener(_ fd: Int32) -> Result<Bool, Errno> {
+        call(.listen, [Int(fd)]) { hw_is_seqpacket_listener(fd) }.map { $0 == 1 }
+    }
+
+    /// `poll(2)` over `descriptors`, waiting at most `timeout` milliseconds (-1: forever);
+    /// the number ready. EINTR is returned, for the loop to go round again.
+    static func poll(_ descriptors: inout [pollfd], timeout: Int32) -> Result<Int32, Errno> {
+        call(.poll) { Glibc.poll(&descriptors, nfds_t(descriptors.count), timeout) }
+    }
+
+    /// A signalfd for `signals`, which are blocked for the calling thread.
+    static func signalDescriptor(_ signals: [Int32]) -> Result<Int32, Errno> {
+        call(.signalfd) { hw_signalfd(signals, Int32(signals.count)) }
+    }
+
+    /// The next pending signal of a signalfd, or 0.
+    static func readSignal(_ fd: Int32) -> Result<Int32, Errno> {
+        call(.readSignal, [Int(fd)]) { hw_read_signal(fd) }
+    }
+
+    static func chmod(_ path: String, _ mode: mode_t) -> Result<Void, Errno> {
+        call(.chmod) { Glibc.chmod(path, mode) }.map { _ in () }
+    }
 }

@@ -329,3 +329,12 @@ private final class ConcurrentJob<T>: ConcurrentWork, @unchecked Sendable {
     }
     override func run(_ index: Int) { slots[index] = body(index) }
 }
+
+/// Work split across threads, for benchmarks above this module (`bench broker`'s clients):
+/// `body(i)` for `i` in `0..<count` (at most 64), each on its own thread, results in order.
+public enum Threads {
+    public static func run<T>(_ count: Int, _ body: (Int) -> T) -> [T] { Syscalls.concurrently(count, body) }
+
+    /// Blocks the calling thread for `duration` (`nanosleep`).
+    public static func sleep(_ duration: Duration) { Syscalls.sleep(duration) }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HeapwiseClient
 import HeapwiseCore
 import HeapwiseLinux
 import HeapwiseLoading
@@ -11,8 +12,11 @@ struct PlanCommand: ParsableCommand {
         discussion: """
             Heaps come from --heaps FILE, else from this machine's /dev/dma_heap, else from the built-in \
             catalog of a typical board; the output says which.
+            With --broker the plan is made, and the buffers allocated, by the allocation broker (heapwise \
+            serve) under its policy; --allocate uses the broker by itself, and says so, when this machine's \
+            heaps exist but this user may open none of them and --socket exists.
             Exit status: 0 a plan was found (and allocated, with --allocate), 2 invalid input, 3 no plan \
-            satisfies the pipeline, 4 the kernel could not allocate the plan.
+            satisfies the pipeline, 4 the kernel could not allocate the plan, or the broker refused.
             """
     )
 
@@ -35,9 +39,17 @@ struct PlanCommand: ParsableCommand {
         + "owners alternating, and print the pool's statistics.", valueName: "N"))
     var reuse: Int?
 
+    @Flag(help: "Plan (and with --allocate, allocate) through the allocation broker instead of opening the heaps.")
+    var broker = false
+
+    @Option(help: "The broker's socket.")
+    var socket = BrokerClient.defaultSocket
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if broker && heaps != nil { throw ValidationError("--broker plans against the broker's heaps; it cannot be combined with --heaps") }
+        if broker && reuse != nil { throw ValidationError("--reuse runs a pool in this process; the broker keeps its own: drop --reuse or --broker") }
         if allocate && heaps != nil {
             throw ValidationError("--allocate allocates from this machine's heaps; it cannot be combined with --heaps")
         }
@@ -50,6 +62,14 @@ struct PlanCommand: ParsableCommand {
     static let maxReuse = 100_000
 
     func run() throws {
+        if broker { return try runThroughBroker() }
+        if allocate, heaps == nil, reuse == nil, UserFiles.exists(socket) {
+            let discovered = HeapDiscovery.discover()
+            if !discovered.isEmpty, !discovered.contains(where: \.accessible) {
+                printError("heapwise: note: this user may open none of this machine's heaps; allocating through the broker at \(socket)")
+                return try runThroughBroker()
+            }
+        }
         let resolution: Resolution
         let live: Bool
         do {
@@ -93,6 +113,49 @@ struct PlanCommand: ParsableCommand {
             if let reused { print("\n" + reused.text) }
         }
         if !verified || (reused?.unzeroedLeases ?? 0) > 0 { throw Exit.allocationFailed }
+    }
+
+    /// The plan and buffers from the broker: its text, or the same JSON document as a local
+    /// plan (the resolution as the broker made it, with this process's `allocation`).
+    private func runThroughBroker() throws {
+        let pipeline: BrokerPipeline
+        do {
+            pipeline = try Loader.brokerPipeline(self.pipeline, profileDirectories: profileDirectories)
+        } catch {
+            throw reportInvalidInput(error)
+        }
+        do {
+            let client = try BrokerClient(socket: socket, client: "heapwise plan")
+            let plan = try client.plan(pipeline)
+            guard allocate, plan.satisfiable else {
+                print(output.json ? try brokerJSON(plan, allocation: nil) : plan.text)
+                if !plan.satisfiable { throw Exit.unsatisfiable }
+                return
+            }
+            let (allocation, buffers) = try client.allocate(pipeline, name: "heapwise")
+            let report = try PlanAllocation.report(received: buffers, allocation: allocation)
+            if output.json {
+                print(try brokerJSON(plan, allocation: report))
+            } else {
+                print(plan.text)
+                print("\nThrough the broker at \(socket) (as uid \(client.hello.uid)); each buffer arrived zeroed before the pattern was written.")
+                print(report.text)
+            }
+            if report.rows.contains(where: { !$0.verified }) { throw Exit.allocationFailed }
+        } catch let error as BrokerClientError {
+            printError("heapwise: error: \(error)")
+            if case let .refused(refusal) = error, refusal.code == "unsatisfiable" { throw Exit.unsatisfiable }
+            if case let .refused(refusal) = error, refusal.code == "invalid_pipeline" { throw Exit.invalidInput }
+            throw Exit.allocationFailed
+        } catch let error as LinuxError {
+            printError("heapwise: error: \(error)")
+            throw Exit.allocationFailed
+        }
+    }
+
+    private func brokerJSON(_ plan: BrokerPlanReply, allocation: AllocationReport?) throws -> String {
+        guard case let .object(fields) = JSON(try StrictJSON.parse(plan.resolution)) else { return plan.resolution }
+        return JSON.object(fields + [("allocation", allocation?.json ?? .null), ("reuse", .null)]).serialized()
     }
 
     /// The resolution's document with `allocation` (the buffers, or null when none were made)

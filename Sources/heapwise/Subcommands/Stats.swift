@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import HeapwiseClient
 import HeapwiseCore
 import HeapwiseLinux
 
@@ -29,9 +30,18 @@ struct Stats: ParsableCommand {
     @Option(name: .customLong("proc"), help: "Read this /proc-shaped directory instead of /proc (a saved or synthetic tree).")
     var procRoot = "/proc"
 
+    @Flag(help: "Show what this user holds of the allocation broker's buffers, and its quota (everyone's, as root).")
+    var broker = false
+
+    @Option(help: "The broker's socket, with --broker.")
+    var socket = BrokerClient.defaultSocket
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if broker && (pid != nil || by != nil || watch != nil || procRoot != "/proc") {
+            throw ValidationError("--broker shows the broker's account of this user; it takes no --pid, --by, --watch or --proc")
+        }
         if let watch, !(watch >= 0.001 && watch <= 86_400) { throw ValidationError("--watch must be at least 0.001 and at most 86400 seconds") }
         if let count {
             guard watch != nil else { throw ValidationError("--count needs --watch") }
@@ -41,6 +51,16 @@ struct Stats: ParsableCommand {
     }
 
     func run() throws {
+        if broker {
+            do {
+                let holdings = try BrokerClient(socket: socket, client: "heapwise stats").stats()
+                print(output.json ? holdings.json.serialized() : holdings.text)
+            } catch {
+                printError("heapwise: error: \(error)")
+                throw Exit.allocationFailed
+            }
+            return
+        }
         let live = procRoot == "/proc"
         let reader = DMABufAccounting(procRoot: procRoot, sysRoot: live ? "/sys" : nil,
                                       cmaAreas: live ? DMABufAccounting.cmaAreas(of: HeapDiscovery.discover(ramTop: RAMTopReader.read())) : [])

@@ -1,0 +1,263 @@
+import HeapwiseCore
+import HeapwiseLinux
+import Logging
+
+/// What the broker does with one request: policy first (the kernel's word on who is asking),
+/// then the plan against this machine's heaps that the caller's rule allows, the quota read
+/// from `/proc`, and buffers from the shared pool. Single-threaded: the server's loop calls
+/// it for one request at a time.
+final class BrokerService {
+    /// What a request is answered with: the body, and the fds to attach.
+    struct Reply {
+        var kind: BrokerFrame.Kind
+        var json: JSON
+        var descriptors: [Int32] = []
+        /// The buffers the reply hands out, to mark delivered once it is sent.
+        var inodes: [UInt64] = []
+    }
+
+    private(set) var policy: BrokerPolicy
+    private(set) var users: UserDatabase
+    let pool: BufferPool
+    let ledger: BrokerLedger
+    let logger: Logger
+    /// This machine's heaps, read at start; nil when it has none.
+    let catalog: HeapCatalog?
+    let hints: HeapHints?
+    /// False when the catalog is a file (planning only).
+    let allocates: Bool
+    private var allocators: [String: BufferAllocator] = [:]
+    private var limiter = RateLimiter()
+    /// Resolutions by pipeline and allowed heaps: a client asks for the same buffers again
+    /// and again, and parsing its profiles, probing live devices and resolving is most of a
+    /// request's time. Kept `resolutionLifetime` (devices can come and go), cleared with the policy.
+    private var resolutions: [ResolutionKey: (resolution: Resolution, catalog: HeapCatalog, at: ContinuousClock.Instant)] = [:]
+    static let resolutionLifetime = Duration.seconds(10)
+    static let maxResolutions = 128
+
+    struct ResolutionKey: Hashable {
+        var pipeline: BrokerPipeline
+        var heaps: [String]
+    }
+
+    init(policy: BrokerPolicy, users: UserDatabase, pool: BufferPool, ledger: BrokerLedger, catalog: HeapCatalog?,
+         hints: HeapHints?, allocates: Bool, logger: Logger) {
+        self.allocates = allocates
+        self.policy = policy
+        self.users = users
+        self.pool = pool
+        self.ledger = ledger
+        self.catalog = catalog
+        self.hints = hints
+        self.logger = logger
+    }
+
+    func replacePolicy(_ policy: BrokerPolicy, users: UserDatabase) {
+        self.policy = policy
+        self.users = users
+        resolutions.removeAll()
+    }
+
+    func peer(pid: Int32, uid: UInt32, gid: UInt32, groups: [UInt32]) -> BrokerPeer {
+        users.peer(pid: pid, uid: uid, gid: gid, groups: groups)
+    }
+
+    // MARK: Requests
+
+    func handle(_ request: BrokerRequest, from peer: BrokerPeer, connection: UInt64) throws(BrokerProtocolError) -> Reply {
+        switch request {
+        case .hello:
+            throw .outOfOrder("hello is the first message only")
+        case let .plan(pipeline):
+            let rule = try admit(peer)
+            let (resolution, _) = try resolve(pipeline, rule: rule, peer: peer)
+            let reply = BrokerPlanReply(resolution: resolution.json.serialized(indent: nil), text: resolution.text(), satisfiable: resolution.chosen != nil)
+            return Reply(kind: .planReply, json: reply.json)
+        case let .allocate(pipeline, name):
+            let rule = try admit(peer)
+            return try allocate(pipeline, name: name, rule: rule, peer: peer, connection: connection)
+        case let .release(inodes):
+            _ = try admit(peer)
+            return try release(inodes, peer: peer)
+        case .stats:
+            // Open to every user (so one without a rule sees that it holds nothing), but each
+            // answer reads /proc, so it is rate-limited too: by the rule, else 10 a second.
+            let rate = policy.rule(for: peer)?.requestsPerSecond ?? 10
+            guard limiter.allow(peer.uid, perSecond: rate) else {
+                throw .rateLimited("more than \(rate) requests per second for uid \(peer.uid); slow down")
+            }
+            return Reply(kind: .statsReply, json: stats(for: peer).json)
+        }
+    }
+
+    /// The caller's rule, or a refusal naming the policy; and the rule's request rate.
+    private func admit(_ peer: BrokerPeer) throws(BrokerProtocolError) -> BrokerPolicy.Rule {
+        guard let rule = policy.rule(for: peer) else {
+            let groups = peer.groupNames.isEmpty ? "no named groups" : "groups " + peer.groupNames.joined(separator: ", ")
+            throw .refused("no rule of \(policy.origin) matches uid \(peer.uid)\(peer.user.map { " (\($0))" } ?? "") with \(groups): ask the administrator to add one")
+        }
+        guard limiter.allow(peer.uid, perSecond: rule.requestsPerSecond) else {
+            throw .rateLimited("more than \(rule.requestsPerSecond) requests per second for uid \(peer.uid) (\(rule.label)); slow down")
+        }
+        return rule
+    }
+
+    /// The heaps the rule allows, and the pipeline resolved against them.
+    private func resolve(_ pipeline: BrokerPipeline, rule: BrokerPolicy.Rule, peer: BrokerPeer) throws(BrokerProtocolError) -> (Resolution, HeapCatalog) {
+        guard let catalog else { throw .allocationFailed("this machine has no dma-buf heaps (/dev/dma_heap is empty or missing)") }
+        let allowed = HeapCatalog(heaps: catalog.heaps.filter(rule.allows), origin: catalog.origin)
+        guard !allowed.heaps.isEmpty else {
+            throw .refused("\(rule.label) allows heaps \(rule.heaps?.joined(separator: ", ") ?? "all"); this machine has \(catalog.heaps.map(\.name).joined(separator: ", "))")
+        }
+        let key = ResolutionKey(pipeline: pipeline, heaps: allowed.heaps.map(\.name))
+        let now = ContinuousClock.now
+        if let cached = resolutions[key], now - cached.at < Self.resolutionLifetime { return (cached.resolution, cached.catalog) }
+        var resolved: Pipeline
+        do {
+            resolved = try pipeline.pipeline { (_, reference) throws(InputError) -> DeviceProfile in
+                guard let live = DeviceReference(reference) else {
+                    throw InputError(.unknownName, message: "'\(reference)' is not a live device (drm:DRIVER or v4l2:DRIVER); send other devices as profile text")
+                }
+                do { return try ProbedDevices.profile(live, width: pipeline.width, height: pipeline.height) } catch {
+                    throw InputError(.deviceUnavailable, message: "\(reference): \(error)")
+                }
+            }
+        } catch {
+            throw .invalidPipeline("\(error)")
+        }
+        for (index, participant) in pipeline.participants.enumerated() {
+            if case let .live(reference) = participant.device, let live = DeviceReference(reference), let hint = HeapLinks.heap(for: live) {
+                resolved.participants[index].heapHint = hint
+            } else if let hint = hints?.hint(for: resolved.participants[index].device, usage: participant.usage) {
+                resolved.participants[index].heapHint = hint
+            }
+        }
+        let resolution = Resolver(catalog: allowed).resolve(resolved)
+        if resolutions.count >= Self.maxResolutions { resolutions.removeAll() }
+        resolutions[key] = (resolution, allowed, now)
+        return (resolution, allowed)
+    }
+
+    private func allocate(_ request: BrokerPipeline, name: String?, rule: BrokerPolicy.Rule, peer: BrokerPeer,
+                          connection: UInt64) throws(BrokerProtocolError) -> Reply {
+        guard allocates else { throw .allocationFailed("this broker plans against a heap catalog file (serve --heaps) and allocates nothing") }
+        let (resolution, allowed) = try resolve(request, rule: rule, peer: peer)
+        guard let plan = resolution.chosen else { throw .unsatisfiable(resolution.text(maxAlternatives: 0)) }
+        let count = request.count
+        let perImage = plan.layout.buffers
+        let buffers = count * perImage.count
+        guard buffers <= BrokerAllocation.maxDescriptors else {
+            throw .refused("\(count) images of \(perImage.count) dma-buf\(perImage.count == 1 ? "" : "s") each are \(buffers) descriptors; one reply carries at most \(BrokerAllocation.maxDescriptors): ask for fewer images at a time")
+        }
+        if let largest = perImage.map(\.size).max(), largest > rule.maxBufferSize {
+            throw .quota("a buffer of \(ByteCount.format(largest)) is over the \(ByteCount.format(rule.maxBufferSize)) max_buffer_size of \(rule.label)")
+        }
+        let bytes = count * perImage.reduce(0) { $0 + Self.pageRounded($1.size) }
+        try checkQuota(uid: peer.uid, buffers: buffers, bytes: bytes, rule: rule)
+
+        var failures: [String] = []
+        for heapName in [plan.heap.name] + plan.fallbackHeaps {
+            guard let heap = allowed.heaps.first(where: { $0.name == heapName }) else { continue }
+            do {
+                let leases = try acquire(heap, layout: perImage, count: count, name: name, connection: connection)
+                var allocation = BrokerAllocation(format: plan.format.name, fourcc: plan.format.fourcc.rawValue, modifier: plan.modifier.rawValue,
+                                                  width: request.width, height: request.height, heap: heap.name, buffers: [])
+                var descriptors: [Int32] = []
+                for (index, lease) in leases.enumerated() {
+                    let layout = perImage[index % perImage.count]
+                    allocation.buffers.append(.init(
+                        image: index / perImage.count, buffer: index % perImage.count, inode: lease.inode, size: lease.size, heap: heap.name,
+                        name: name, reused: lease.reused,
+                        planes: layout.planes.map { .init(index: $0.index, offset: $0.offset, stride: $0.stride, size: $0.size) }))
+                    descriptors.append(lease.buffer.withUnsafeDescriptor { $0 })
+                    ledger.add(lease, uid: peer.uid, connection: connection, undelivered: true)
+                }
+                logger.info("allocated", metadata: ["peer": "\(peer)", "heap": "\(heap.name)", "format": "\(plan.format.name)",
+                                                    "buffers": "\(leases.count)", "bytes": "\(bytes)"])
+                return Reply(kind: .allocateReply, json: allocation.json, descriptors: descriptors, inodes: leases.map(\.inode))
+            } catch {
+                failures.append("\(heap.name): \(error)")
+            }
+        }
+        throw .allocationFailed("no heap of the plan could allocate: " + failures.joined(separator: "; "))
+    }
+
+    private static func pageRounded(_ size: Int) -> Int {
+        let page = 4096
+        return (size + page - 1) / page * page
+    }
+
+    /// Within the rule's limits by the ledger's upper bound, or after reading `/proc` to
+    /// give back what no process holds any more; else refused with the numbers.
+    private func checkQuota(uid: UInt32, buffers: Int, bytes: Int, rule: BrokerPolicy.Rule) throws(BrokerProtocolError) {
+        func fits(_ held: (buffers: Int, bytes: Int)) -> Bool {
+            held.buffers + buffers <= rule.maxBuffers && held.bytes + bytes <= rule.maxBytes
+        }
+        if fits(ledger.holdings(of: uid)) { return }
+        ledger.reclaim()
+        let held = ledger.holdings(of: uid)
+        guard fits(held) else {
+            throw .quota("uid \(uid) holds \(held.buffers) buffer\(held.buffers == 1 ? "" : "s") (\(ByteCount.format(held.bytes))) of the \(rule.maxBuffers) buffers and \(ByteCount.format(rule.maxBytes)) that \(rule.label) allows; this request needs \(buffers) more (\(ByteCount.format(bytes))): close buffers no longer used")
+        }
+    }
+
+    /// The plan's buffers from the pool, all or none; each named for `/proc` and debugfs.
+    private func acquire(_ heap: Heap, layout: [BufferLayout], count: Int, name: String?, connection: UInt64) throws(LinuxError) -> [PooledBuffer] {
+        let allocator: BufferAllocator
+        if let open = allocators[heap.name] {
+            allocator = open
+        } else {
+            allocator = try PlanAllocator.liveAllocator(for: heap)
+            allocators[heap.name] = allocator
+        }
+        var leases: [PooledBuffer] = []
+        do {
+            for _ in 0..<count {
+                for buffer in layout {
+                    let lease = try pool.acquire(from: allocator, byteCount: buffer.size, owner: PoolOwner(connection))
+                    leases.append(lease)
+                    try lease.buffer.setName(name ?? "heapwise")
+                }
+            }
+        } catch {
+            for lease in leases { lease.release() }
+            throw error
+        }
+        return leases
+    }
+
+    /// Gives buffers back to the pool early; each must be the caller's and held by no process.
+    /// One the broker no longer holds (taken back already, after its fds closed) is skipped:
+    /// releasing it has nothing left to do, and saying so is no secret.
+    private func release(_ inodes: [UInt64], peer: BrokerPeer) throws(BrokerProtocolError) -> Reply {
+        var mine: Set<UInt64> = []
+        for inode in inodes {
+            guard let entry = ledger.entries[inode] else { continue }
+            guard peer.uid == 0 || entry.uid == peer.uid else {
+                throw .refused("buffer \(inode) is not one the broker handed to uid \(peer.uid)")
+            }
+            mine.insert(inode)
+        }
+        let stillHeld = mine.isEmpty ? [:] : ledger.reclaim(only: mine)
+        guard stillHeld.isEmpty else {
+            let list = stillHeld.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) reference\($0.value == 1 ? "" : "s"))" }
+            throw .refused("still held, so not released: \(list.joined(separator: ", ")); close every fd and unmap every mapping of them (in every process) first")
+        }
+        return Reply(kind: .releaseReply, json: .object([("released", .int(mine.count))]))
+    }
+
+    /// The caller's holdings (everyone's for root), exact as of a fresh read of `/proc`.
+    func stats(for peer: BrokerPeer) -> BrokerHoldings {
+        ledger.reclaim()
+        let rule = policy.rule(for: peer)
+        let uids = peer.uid == 0 ? ledger.holders.keys.sorted() : [peer.uid]
+        let holders = uids.map { uid -> BrokerHoldings.Holder in
+            let held = ledger.holdings(of: uid)
+            let holderRule = uid == peer.uid ? rule : policy.rule(for: BrokerPeer(pid: 0, uid: uid, gid: uid, user: users.users[uid]))
+            return .init(uid: uid, user: users.users[uid], buffers: held.buffers, bytes: held.bytes,
+                         maxBuffers: holderRule?.maxBuffers, maxBytes: holderRule?.maxBytes)
+        }
+        let pool = peer.uid == 0 ? self.pool.statistics() : nil
+        return BrokerHoldings(holders: holders, idleBuffers: pool?.idleBuffers ?? 0, idleBytes: pool?.idleBytes ?? 0)
+    }
+}

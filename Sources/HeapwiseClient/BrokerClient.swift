@@ -1,0 +1,130 @@
+import HeapwiseCore
+import HeapwiseLinux
+
+/// A connection to the allocation broker (`heapwise serve`): plans and dma-bufs for a
+/// program that cannot open the heaps itself. The buffers come back as the same `DMABuf`
+/// values in-process allocation gives, each checked against the kernel's fdinfo (a dma-buf,
+/// of the inode and size the reply describes) before it is handed over.
+///
+/// Blocking and one request at a time, as the protocol allows (`docs/protocol.md`); a
+/// connection is cheap, so use one per thread.
+public final class BrokerClient {
+    /// Where the broker listens unless told otherwise.
+    public static let defaultSocket = "/run/heapwise/heapwise.sock"
+
+    let connection: UnixConnection
+    public let path: String
+    /// What the broker said the kernel told it about this process.
+    public private(set) var hello: BrokerHello
+    private var nextRequest: UInt32 = 1
+
+    /// Connects and says hello; `client` names this program in the broker's log.
+    public init(socket path: String = BrokerClient.defaultSocket, client: String = "heapwise") throws(BrokerClientError) {
+        self.path = path
+        do { connection = try UnixConnection.connect(to: path) } catch { throw .connection(error) }
+        hello = BrokerHello(server: "", pid: 0, uid: 0, gid: 0)
+        let (frame, _) = try exchange(.hello(protocol: Int(BrokerFrame.version), client: client))
+        hello = try Self.decode(frame, as: .helloReply, BrokerHello.decode)
+    }
+
+    /// The broker's plan for `pipeline` (nothing is allocated).
+    public func plan(_ pipeline: BrokerPipeline) throws(BrokerClientError) -> BrokerPlanReply {
+        let (frame, _) = try exchange(.plan(pipeline))
+        return try Self.decode(frame, as: .planReply, BrokerPlanReply.decode)
+    }
+
+    /// Allocates `pipeline.count` images; returns the reply's description and one `DMABuf`
+    /// per entry of `allocation.buffers`, in the same order.
+    public func allocate(_ pipeline: BrokerPipeline, name: String? = nil) throws(BrokerClientError) -> (allocation: BrokerAllocation, buffers: [DMABuf]) {
+        let (frame, descriptors) = try exchange(.allocate(pipeline, name: name))
+        let allocation = try Self.decode(frame, as: .allocateReply, BrokerAllocation.decode)
+        guard descriptors.count == allocation.buffers.count else {
+            throw .protocolError(.malformed("the reply describes \(allocation.buffers.count) buffers and carries \(descriptors.count) descriptors"))
+        }
+        var buffers: [DMABuf] = []
+        for (index, buffer) in allocation.buffers.enumerated() {
+            do {
+                buffers.append(try descriptors.dmaBuf(at: index, inode: buffer.inode, size: buffer.size, origin: "broker \(buffer.heap)"))
+            } catch {
+                throw .connection(error)
+            }
+        }
+        return (allocation, buffers)
+    }
+
+    /// Hands buffers back to the pool early: close every fd and mapping of them first.
+    public func release(_ inodes: [UInt64]) throws(BrokerClientError) {
+        let (frame, _) = try exchange(.release(inodes: inodes))
+        _ = try Self.decode(frame, as: .releaseReply) { (fields) throws(BrokerProtocolError) in
+            _ = try fields.int("released", in: 0...Int.max)
+            try fields.done()
+        }
+    }
+
+    /// This user's holdings and limits (every user's, for root).
+    public func stats() throws(BrokerClientError) -> BrokerHoldings {
+        let (frame, _) = try exchange(.stats)
+        return try Self.decode(frame, as: .statsReply, BrokerHoldings.decode)
+    }
+
+    // MARK: Messages
+
+    private func exchange(_ request: BrokerRequest) throws(BrokerClientError) -> (BrokerFrame, ReceivedDescriptors) {
+        let id = nextRequest
+        nextRequest &+= 1
+        let bytes = request.frame(requestID: id).bytes
+        guard bytes.count <= BrokerFrame.maxMessage else {
+            throw .protocolError(.malformed("the request is \(bytes.count) bytes, over the \(BrokerFrame.maxMessage)-byte maximum: send fewer or smaller profiles"))
+        }
+        switch connection.send(bytes) {
+        case .success: break
+        case let .failure(errno): throw .connection(.from(errno, node: path, operation: .sendMessage, message: "sending to the broker failed"))
+        }
+        switch connection.receive(maxBytes: BrokerFrame.maxMessage + 1) {
+        case let .success(.message(bytes, descriptors, truncated)):
+            guard !truncated else { throw .protocolError(.malformed("the broker's reply was cut (over \(BrokerFrame.maxMessage) bytes or too many descriptors)")) }
+            let frame: BrokerFrame
+            do { frame = try BrokerFrame.decode(bytes) } catch { throw .protocolError(error) }
+            guard frame.requestID == id else { throw .protocolError(.malformed("a reply to request \(frame.requestID), not \(id)")) }
+            return (frame, descriptors)
+        case .success(.closed), .success(.wouldBlock):
+            throw .connection(LinuxError(code: .failed, node: path, operation: .receiveMessage, message: "the broker closed the connection"))
+        case let .failure(errno):
+            throw .connection(.from(errno, node: path, operation: .receiveMessage, message: "receiving from the broker failed"))
+        }
+    }
+
+    private static func decode<T>(_ frame: BrokerFrame, as kind: BrokerFrame.Kind,
+                                  _ body: (BrokerFields) throws(BrokerProtocolError) -> T) throws(BrokerClientError) -> T {
+        do {
+            let fields = try frame.object()
+            if frame.kind == .error { throw BrokerClientError.refused(try BrokerProtocolError.from(fields)) }
+            guard frame.kind == kind else { throw BrokerClientError.protocolError(.malformed("a \(frame.kind) reply where \(kind) was expected")) }
+            return try body(fields)
+        } catch let error as BrokerClientError {
+            throw error
+        } catch let error as BrokerProtocolError {
+            throw .protocolError(error)
+        } catch {
+            throw .protocolError(.malformed("\(error)"))
+        }
+    }
+}
+
+/// Why a broker request failed.
+public enum BrokerClientError: Error, CustomStringConvertible {
+    /// The socket: no broker, no permission, the connection dropped.
+    case connection(LinuxError)
+    /// The broker answered with an error: refused by policy, over quota, no plan, …
+    case refused(BrokerProtocolError)
+    /// The broker's reply broke the protocol.
+    case protocolError(BrokerProtocolError)
+
+    public var description: String {
+        switch self {
+        case let .connection(error): "\(error)"
+        case let .refused(error): "the broker refused: \(error.message) (\(error.code))"
+        case let .protocolError(error): "broker protocol error: \(error.message)"
+        }
+    }
+}
