@@ -18,10 +18,11 @@ struct KernelBrokerTests {
         rules:
           - uid: 0
             heaps: [system]
-            max_bytes: 16MiB
+            max_bytes: 10MiB
             max_buffers: 6
+            max_buffer_size: 4MiB
             requests_per_second: 100000
-          - user: nobody
+          - group: nogroup
             heaps: [system, cma]
             max_bytes: 8MiB
             max_buffers: 8
@@ -48,6 +49,7 @@ struct KernelBrokerTests {
         return (status, String(decoding: output, as: UTF8.self))
     }
 
+    /// uid 65534 is allowed by its group (`group: nogroup`, named from the kernel's gid).
     @Test func anUnprivilegedUserAllocatesThroughTheBrokerAndAnotherIsRefused() throws {
         let broker = try Self.daemon()
         let binary = try JSONOutputTests.binary()
@@ -93,6 +95,19 @@ struct KernelBrokerTests {
         #expect(refusal?.code == "quota", "a fifth to eighth buffer over max_buffers 6")
         #expect(refusal?.message.contains("uid 0 holds 4 buffers") == true && refusal?.message.contains("of the 6 buffers") == true, "\(refusal?.message ?? "")")
         print("broker-lab: quota: \(refusal?.message ?? "none")")
+
+        // Over max_buffer_size (a 1080p XRGB8888 buffer is 7.9 MiB), then over max_bytes (two
+        // 3.5 MiB 720p buffers on top of the 4.7 MiB held, within max_buffers).
+        var large = pipeline
+        (large.width, large.height, large.count) = (1920, 1080, 1)
+        let tooLarge = Self.refusal { () throws(BrokerClientError) in _ = try client.allocate(large) }
+        #expect(tooLarge?.code == "quota" && tooLarge?.message.contains("over the 4 MiB max_buffer_size") == true, "\(tooLarge?.message ?? "not refused")")
+        (large.width, large.height, large.count) = (1280, 720, 2)
+        let tooMuch = Self.refusal { () throws(BrokerClientError) in _ = try client.allocate(large) }
+        #expect(tooMuch?.code == "quota" && tooMuch?.message.contains("and 10 MiB that") == true && tooMuch?.message.contains("needs 2 more") == true,
+                "\(tooMuch?.message ?? "not refused")")
+        print("broker-lab: quota (bytes): \(tooMuch?.message ?? "none")")
+        print("broker-lab: quota (one buffer): \(tooLarge?.message ?? "none")")
 
         // Closing fds frees quota without telling the broker.
         held[0].close()
