@@ -99,7 +99,7 @@ public final class BrokerServer {
                 descriptors.append(pollfd(fd: fd, events: Int16(events), revents: 0))
             }
             // Woken to reclaim while buffers are out, and to free pool buffers past their age.
-            let ticking = !service.ledger.entries.isEmpty || service.pool.statistics().idleBuffers > 0
+            let ticking = !service.ledger.entries.isEmpty || service.pool.idleBuffers > 0
             let timeout: Int32 = ticking ? Int32(clamping: options.reclaimInterval.components.seconds * 1000 + options.reclaimInterval.components.attoseconds / 1_000_000_000_000_000) : -1
             switch Poll.wait(&descriptors, timeoutMilliseconds: timeout) {
             case .success, .failure(.interrupted): break

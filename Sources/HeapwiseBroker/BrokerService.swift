@@ -152,7 +152,7 @@ final class BrokerService {
         if let largest = perImage.map(\.size).max(), largest > rule.maxBufferSize {
             throw .quota("a buffer of \(ByteCount.format(largest)) is over the \(ByteCount.format(rule.maxBufferSize)) max_buffer_size of \(rule.label)")
         }
-        let bytes = count * perImage.reduce(0) { $0 + Self.pageRounded($1.size) }
+        let bytes = count * perImage.reduce(0) { $0 + BufferPool.pageRounded($1.size) }
         try checkQuota(uid: peer.uid, buffers: buffers, bytes: bytes, rule: rule)
 
         var failures: [String] = []
@@ -180,11 +180,6 @@ final class BrokerService {
             }
         }
         throw .allocationFailed("no heap of the plan could allocate: " + failures.joined(separator: "; "))
-    }
-
-    private static func pageRounded(_ size: Int) -> Int {
-        let page = 4096
-        return (size + page - 1) / page * page
     }
 
     /// Within the rule's limits by the ledger's upper bound, or after reading `/proc` to

@@ -121,7 +121,7 @@ public final class BufferPool: Sendable {
         guard byteCount > 0, byteCount <= Int.max - page else {
             throw type(of: allocator).invalidLength(byteCount, node: allocator.node)
         }
-        let key = PoolKey(node: allocator.node, heap: allocator.heap.name, size: (byteCount + page - 1) / page * page)
+        let key = PoolKey(node: allocator.node, heap: allocator.heap.name, size: Self.pageRounded(byteCount))
         let (taken, expired) = takeIdle(key, for: owner)
         withExtendedLifetime(expired) {}  // buffers past their age are freed here, outside the lock
         if let (entry, needsZero) = taken {
@@ -251,6 +251,17 @@ public final class BufferPool: Sendable {
         let evicted = state.withLock { $0.takeIdle(olderThan: olderThan, heap: heap, now: now) }
         return (evicted.count, evicted.reduce(0) { $0 + $1.key.size })
     }
+
+    /// The bytes a buffer of `byteCount` takes: whole pages, as every allocator hands them out
+    /// (for a caller that budgets before it acquires, such as the broker's quota).
+    public static func pageRounded(_ byteCount: Int) -> Int {
+        let page = Syscalls.pageSize
+        return (byteCount + page - 1) / page * page
+    }
+
+    /// How many idle buffers the pool holds now: the counter itself, without building the
+    /// per-list rows `statistics()` makes.
+    public var idleBuffers: Int { state.withLock { $0.idleBuffers } }
 
     /// The counters and what is idle, per allocator and size, as plain data.
     public func statistics() -> PoolStatistics {
