@@ -239,6 +239,7 @@ public final class BrokerServer {
     private func close(_ connection: Connection, reason: String) {
         if let pending = connection.pending { service.ledger.undeliverable(pending.inodes) }
         connections[connection.socket.fd] = nil
+        service.forget(connection: connection.id)
         logger.debug("disconnected", metadata: ["peer": "\(connection.peer)", "connection": "\(connection.id)", "reason": "\(reason)"])
     }
 }

@@ -34,6 +34,12 @@ final class BrokerService {
     private var resolutions: [ResolutionKey: (resolution: Resolution, catalog: HeapCatalog, at: ContinuousClock.Instant)] = [:]
     static let resolutionLifetime = Duration.seconds(10)
     static let maxResolutions = 128
+    /// Satisfiable plans by connection and number, for `allocate {"plan": N}`. A plan names its
+    /// pipeline, not its buffers: allocating it resolves again under the policy of that moment
+    /// (from the cache while fresh), so a plan cannot outlive a policy reload's refusal.
+    private var plans: [UInt64: (next: UInt32, pipelines: [UInt32: BrokerPipeline])] = [:]
+    /// Plans a connection keeps; a newer one replaces the oldest.
+    static let maxPlansPerConnection = 16
 
     struct ResolutionKey: Hashable {
         var pipeline: BrokerPipeline
@@ -71,10 +77,18 @@ final class BrokerService {
         case let .plan(pipeline):
             let rule = try admit(peer)
             let (resolution, _) = try resolve(pipeline, rule: rule, peer: peer)
-            let reply = BrokerPlanReply(resolution: resolution.json.serialized(indent: nil), text: resolution.text(), satisfiable: resolution.chosen != nil)
+            let number = resolution.chosen == nil ? nil : remember(pipeline, connection: connection)
+            let reply = BrokerPlanReply(resolution: resolution.json.serialized(indent: nil), text: resolution.text(),
+                                        satisfiable: resolution.chosen != nil, plan: number)
             return Reply(kind: .planReply, json: reply.json)
         case let .allocate(pipeline, name):
             let rule = try admit(peer)
+            return try allocate(pipeline, name: name, rule: rule, peer: peer, connection: connection)
+        case let .allocatePlan(number, name):
+            let rule = try admit(peer)
+            guard let pipeline = plans[connection]?.pipelines[number] else {
+                throw .invalidPipeline("plan \(number) is not one this connection was given (a connection keeps its last \(Self.maxPlansPerConnection) satisfiable plans, until it closes): send plan again, or the pipeline")
+            }
             return try allocate(pipeline, name: name, rule: rule, peer: peer, connection: connection)
         case let .release(inodes):
             _ = try admit(peer)
@@ -89,6 +103,21 @@ final class BrokerService {
             return Reply(kind: .statsReply, json: stats(for: peer).json)
         }
     }
+
+    private func remember(_ pipeline: BrokerPipeline, connection: UInt64) -> UInt32 {
+        var entry = plans[connection] ?? (next: 1, pipelines: [:])
+        let number = entry.next
+        entry.next &+= 1
+        entry.pipelines[number] = pipeline
+        if entry.pipelines.count > Self.maxPlansPerConnection, let oldest = entry.pipelines.keys.min() {
+            entry.pipelines[oldest] = nil
+        }
+        plans[connection] = entry
+        return number
+    }
+
+    /// A connection closed: its plans go with it.
+    func forget(connection: UInt64) { plans[connection] = nil }
 
     /// The caller's rule, or a refusal naming the policy; and the rule's request rate.
     private func admit(_ peer: BrokerPeer) throws(BrokerProtocolError) -> BrokerPolicy.Rule {

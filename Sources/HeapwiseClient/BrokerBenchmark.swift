@@ -5,7 +5,8 @@ import HeapwiseLinux
 /// own, then per size interleaves four ways to get a buffer, in a seeded random order each
 /// round: fresh from the heap in this process, from this process's own pool (owners
 /// alternating, so each reuse is zeroed as the broker's are), and through the broker from its
-/// pool and fresh (a size no pooled buffer has). Then 1, 8 and 32 clients at once, each
+/// pool and fresh (a size no pooled buffer has), from its pool by a plan's number, and the
+/// broker's cheapest request (an empty release) as the floor under them all. Then 1, 8 and 32 clients at once, each
 /// allocating from the broker's pool and giving back. Needs an accessible system heap.
 public struct BrokerBenchmark {
     public var executable: String
@@ -76,14 +77,15 @@ public struct BrokerBenchmark {
         for size in sizes {
             let pipeline = Self.pipeline(bytes: size)
             let rounds = size >= 8 << 20 ? max(10, self.rounds / 8) : self.rounds
-            var times: [[Duration]] = [[], [], [], []]
+            var times: [[Duration]] = [[], [], [], [], [], []]
             var freshPages = 0
             // Warm both pools with one buffer of the size.
             try warm(client, pipeline)
+            guard let planNumber = try client.plan(pipeline).plan else { throw Failure.broker("the broker found no plan for the bench's pipeline") }
             let warmLease = try pool.acquire(from: heap, byteCount: size, owner: PoolOwner(1))
             warmLease.release()
             for round in 0..<rounds {
-                var order = [0, 1, 2, 3]
+                var order = [0, 1, 2, 3, 4, 5]
                 order.shuffle(using: &random)
                 for side in order {
                     switch side {
@@ -103,6 +105,16 @@ public struct BrokerBenchmark {
                         times[2].append(clock.now - start)
                         buffers.forEach { $0.close() }
                         try client.release(allocation.buffers.map(\.inode))
+                    case 4:
+                        let start = clock.now
+                        let (allocation, buffers) = try client.allocate(plan: planNumber)
+                        times[4].append(clock.now - start)
+                        buffers.forEach { $0.close() }
+                        try client.release(allocation.buffers.map(\.inode))
+                    case 5:
+                        let start = clock.now
+                        try client.release([])
+                        times[5].append(clock.now - start)
                     default:
                         // A size no pooled buffer has: the broker allocates fresh.
                         freshPages += 1
@@ -117,7 +129,8 @@ public struct BrokerBenchmark {
                 }
             }
             rows.append(.init(size: size, inProcessFresh: LatencySummary(times[0]), inProcessPooled: LatencySummary(times[1]),
-                              brokerFresh: LatencySummary(times[3]), brokerPooled: LatencySummary(times[2])))
+                              brokerFresh: LatencySummary(times[3]), brokerPooled: LatencySummary(times[2]),
+                              brokerPooledByPlan: LatencySummary(times[4]), brokerFloor: LatencySummary(times[5])))
             _ = pool.trim()
         }
 

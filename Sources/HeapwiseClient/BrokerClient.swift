@@ -36,7 +36,11 @@ public final class BrokerClient {
     /// Allocates `pipeline.count` images; returns the reply's description and one `DMABuf`
     /// per entry of `allocation.buffers`, in the same order.
     public func allocate(_ pipeline: BrokerPipeline, name: String? = nil) throws(BrokerClientError) -> (allocation: BrokerAllocation, buffers: [DMABuf]) {
-        let (frame, descriptors) = try exchange(.allocate(pipeline, name: name))
+        try receiveBuffers(for: .allocate(pipeline, name: name))
+    }
+
+    private func receiveBuffers(for request: BrokerRequest) throws(BrokerClientError) -> (allocation: BrokerAllocation, buffers: [DMABuf]) {
+        let (frame, descriptors) = try exchange(request)
         let allocation = try Self.decode(frame, as: .allocateReply, BrokerAllocation.decode)
         guard descriptors.count == allocation.buffers.count else {
             throw .protocolError(.malformed("the reply describes \(allocation.buffers.count) buffers and carries \(descriptors.count) descriptors"))
@@ -50,6 +54,12 @@ public final class BrokerClient {
             }
         }
         return (allocation, buffers)
+    }
+
+    /// Allocates the pipeline of a plan this connection was given (`BrokerPlanReply.plan`),
+    /// without sending its profiles again.
+    public func allocate(plan: UInt32, name: String? = nil) throws(BrokerClientError) -> (allocation: BrokerAllocation, buffers: [DMABuf]) {
+        try receiveBuffers(for: .allocatePlan(plan: plan, name: name))
     }
 
     /// Hands buffers back to the pool early: close every fd and mapping of them first.

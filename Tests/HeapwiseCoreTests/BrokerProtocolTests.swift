@@ -18,13 +18,31 @@ import Testing
 
     @Test func everyRequestRoundTripsThroughItsFrame() throws {
         let requests: [BrokerRequest] = [.hello(protocol: 1, client: "cam-app"), .plan(Self.pipeline), .allocate(Self.pipeline, name: "cam0"),
-                                         .allocate(Self.pipeline, name: nil), .release(inodes: [12, 99]), .stats]
+                                         .allocate(Self.pipeline, name: nil), .allocatePlan(plan: 3, name: "cam0"), .allocatePlan(plan: 0, name: nil),
+                                         .release(inodes: [12, 99]), .stats]
         for request in requests {
             let bytes = request.frame(requestID: 42).bytes
             let frame = try BrokerFrame.decode(bytes)
             #expect(frame.requestID == 42)
             #expect(frame.kind == request.kind)
             #expect(try BrokerRequest.decode(frame) == request)
+        }
+    }
+
+    @Test func allocateTakesAPipelineOrAPlanNeverBothNorNeither() {
+        let pipeline = String(decoding: Self.pipeline.json.serialized(indent: nil).utf8, as: UTF8.self)
+        let both = Self.refusal(Self.frame(.allocate, #"{"plan": 1, "pipeline": \#(pipeline)}"#))
+        #expect(both == "allocate takes exactly one of 'pipeline' and 'plan'")
+        #expect(Self.refusal(Self.frame(.allocate, #"{"name": "cam0"}"#)) == "allocate takes exactly one of 'pipeline' and 'plan'")
+        #expect(Self.refusal(Self.frame(.allocate, #"{"plan": -1}"#))?.contains("plan must be from 0 to 4294967295") == true)
+        #expect(Self.refusal(Self.frame(.allocate, #"{"plan": "3"}"#)) != nil, "a plan number as a string")
+    }
+
+    @Test func aPlanReplyCarriesItsNumberOnlyWhenSatisfiable() throws {
+        for reply in [BrokerPlanReply(resolution: "{}", text: "plan", satisfiable: true, plan: 4),
+                      BrokerPlanReply(resolution: "{}", text: "no plan", satisfiable: false)] {
+            let frame = try BrokerFrame.decode(BrokerFrame(.planReply, requestID: 1, json: reply.json).bytes)
+            #expect(try BrokerPlanReply.decode(try frame.object()) == reply)
         }
     }
 

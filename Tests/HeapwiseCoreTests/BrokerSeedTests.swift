@@ -9,6 +9,7 @@ import Testing
         ("broker-hello.bin", .hello(protocol: 1, client: "seed")),
         ("broker-plan.bin", .plan(BrokerProtocolTests.pipeline)),
         ("broker-allocate.bin", .allocate(BrokerProtocolTests.pipeline, name: "cam0")),
+        ("broker-allocate-plan.bin", .allocatePlan(plan: 3, name: "cam0")),
         ("broker-release.bin", .release(inodes: [21716, 21717])),
         ("broker-stats.bin", .stats),
     ]

@@ -34,6 +34,25 @@ import Testing
         #expect(daemon.logText.contains("stopping") && daemon.logText.contains("signal=SIGTERM"))
     }
 
+    /// A plan's number stands for its pipeline on the connection that was given it, and only
+    /// there: another connection's number, or one never given, is refused by name.
+    @Test func aPlanNumberBelongsToItsConnection() throws {
+        let daemon = try BrokerDaemon(policy: Self.rootPolicy, arguments: ["--heaps", Self.catalog])
+        let client = try BrokerClient(socket: daemon.socket, client: "planner")
+        let number = try #require(try client.plan(try Self.pipeline()).plan, "a satisfiable plan has a number")
+        #expect(try client.plan(try Self.pipeline()).plan == number + 1, "each plan gets the next number")
+        // The number reaches allocation: this broker plans against a file and allocates nothing.
+        let known = KernelBrokerTests.refusal { () throws(BrokerClientError) in _ = try client.allocate(plan: number) }
+        #expect(known?.code == "allocation_failed" && known?.message.contains("allocates nothing") == true, "\(known?.message ?? "not refused")")
+        let unknown = KernelBrokerTests.refusal { () throws(BrokerClientError) in _ = try client.allocate(plan: 999) }
+        #expect(unknown?.code == "invalid_pipeline" && unknown?.message.contains("plan 999 is not one this connection was given") == true,
+                "\(unknown?.message ?? "not refused")")
+        let other = try BrokerClient(socket: daemon.socket, client: "other")
+        let stolen = KernelBrokerTests.refusal { () throws(BrokerClientError) in _ = try other.allocate(plan: number) }
+        #expect(stolen?.code == "invalid_pipeline", "a number from another connection means nothing here")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func aUserNoRuleMatchesIsRefusedByName() throws {
         let daemon = try BrokerDaemon(policy: "rules:\n  - uid: 12345\n    max_bytes: 1MiB\n", arguments: ["--heaps", Self.catalog])
         let client = try BrokerClient(socket: daemon.socket)

@@ -78,6 +78,20 @@ struct KernelBrokerTests {
         print("broker-lab: uid 1000 refused: \(refused.split(separator: "\n").first ?? "")")
     }
 
+    /// uid 1000 is in group video only as a supplementary group (/etc/group, set by su's
+    /// initgroups): the broker learns it from SO_PEERGROUPS, not from the client.
+    @Test func aSupplementaryGroupAdmitsItsMembers() throws {
+        let broker = try BrokerDaemon(policy: "rules:\n  - group: video\n    heaps: [system]\n    max_bytes: 16MiB\n", arguments: [])
+        let binary = try JSONOutputTests.binary()
+        let (status, output) = try Self.asUser("lab", "id; \(binary) plan \(Self.cameraToDisplay) --allocate --broker --socket \(broker.socket)")
+        #expect(output.contains("44(video)"), "su gave uid 1000 its supplementary group: \(output)")
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("Through the broker at \(broker.socket) (as uid 1000)"), "\(output)")
+        let (refusedStatus, refused) = try Self.asUser("nobody", "\(binary) plan \(Self.cameraToDisplay) --allocate --broker --socket \(broker.socket)")
+        #expect(refusedStatus == 4 && refused.contains("no rule of \(broker.policy) matches uid 65534"), "\(refused)")
+        print("broker-lab: uid 1000 admitted by its supplementary group video (SO_PEERGROUPS); uid 65534 without it refused")
+    }
+
     @Test func quotasAreWhatTheKernelSaysIsStillHeld() throws {
         let broker = try Self.daemon()
         // Forked before any buffer is allocated: a child inherits every fd its parent has,
@@ -157,7 +171,9 @@ struct KernelBrokerTests {
         let broker = try Self.daemon()
         let pipeline = try Loader.brokerPipeline(Self.cameraToDisplay)
         let client = try BrokerClient(socket: broker.socket, client: "e2e")
-        let (allocation, buffers) = try client.allocate(pipeline, name: "broker-e2e")
+        // Planned first, then allocated by the plan's number: the profiles travel once.
+        let number = try #require(try client.plan(pipeline).plan, "a satisfiable plan has a number")
+        let (allocation, buffers) = try client.allocate(plan: number, name: "broker-e2e")
         // The same pipeline resolved here gives the plan the devices are set up with; the
         // broker's buffers must have its layout.
         let local = try Loader.pipeline(Self.cameraToDisplay)

@@ -9,13 +9,21 @@ public struct BrokerBenchResult: Hashable, Sendable {
         public var inProcessPooled: LatencySummary
         public var brokerFresh: LatencySummary
         public var brokerPooled: LatencySummary
+        /// From the pool, allocated by a plan's number (no profiles sent or decoded).
+        public var brokerPooledByPlan: LatencySummary
+        /// The broker's cheapest round trip (an empty `release`: framing, JSON, policy, the
+        /// poll loop and two wake-ups, no allocation and no fd): what any request costs.
+        public var brokerFloor: LatencySummary
 
-        public init(size: Int, inProcessFresh: LatencySummary, inProcessPooled: LatencySummary, brokerFresh: LatencySummary, brokerPooled: LatencySummary) {
+        public init(size: Int, inProcessFresh: LatencySummary, inProcessPooled: LatencySummary, brokerFresh: LatencySummary, brokerPooled: LatencySummary,
+                    brokerPooledByPlan: LatencySummary, brokerFloor: LatencySummary) {
             self.size = size
             self.inProcessFresh = inProcessFresh
             self.inProcessPooled = inProcessPooled
             self.brokerFresh = brokerFresh
             self.brokerPooled = brokerPooled
+            self.brokerPooledByPlan = brokerPooledByPlan
+            self.brokerFloor = brokerFloor
         }
 
         /// What the broker adds to a pooled allocation: its round trip over the in-process pool's.
@@ -68,11 +76,13 @@ public struct BrokerBenchResult: Hashable, Sendable {
     }
 
     public var text: String {
-        var table = TextTable(["size", "fresh here µs", "pooled here µs", "broker fresh µs", "broker pooled µs", "p99 broker pooled µs", "overhead µs"])
+        var table = TextTable(["size", "fresh here µs", "pooled here µs", "broker fresh µs", "broker pooled µs", "p99 broker pooled µs",
+                               "by plan µs", "empty trip µs", "overhead µs"])
         for row in sizes {
             table.append([ByteCount.format(row.size), row.inProcessFresh.median.microseconds.twoDecimals, row.inProcessPooled.median.microseconds.twoDecimals,
                           row.brokerFresh.median.microseconds.twoDecimals, row.brokerPooled.median.microseconds.twoDecimals,
-                          row.brokerPooled.p99.microseconds.twoDecimals, row.overhead.microseconds.twoDecimals])
+                          row.brokerPooled.p99.microseconds.twoDecimals, row.brokerPooledByPlan.median.microseconds.twoDecimals,
+                          row.brokerFloor.median.microseconds.twoDecimals, row.overhead.microseconds.twoDecimals])
         }
         var concurrent = TextTable(["clients", "size", "allocations", "per second", "median µs", "p99 µs"])
         for row in concurrency {
@@ -82,7 +92,8 @@ public struct BrokerBenchResult: Hashable, Sendable {
         func verdict(_ value: Bool?) -> String { value.map { $0 ? "met" : "MISSED" } ?? "not measured" }
         return [
             "heap \(heap); medians of interleaved rounds; 'here' is this process allocating itself (fresh from the heap, or from its own pool,",
-            "owners alternating so every reuse is zeroed, as the broker's are); 'broker' is allocate + receive the fd through heapwise serve",
+            "owners alternating so every reuse is zeroed, as the broker's are); 'broker' is allocate + receive the fd through heapwise serve;",
+            "'by plan' allocates by a plan's number instead of sending the pipeline; 'empty trip' is an empty release, the floor of any request",
             table.render(),
             "",
             concurrent.render(),
@@ -100,7 +111,9 @@ public struct BrokerBenchResult: Hashable, Sendable {
             ("heap", .string(heap)),
             ("sizes", .array(sizes.map { row in
                 .object([("size", .int(row.size)), ("in_process_fresh", latency(row.inProcessFresh)), ("in_process_pooled", latency(row.inProcessPooled)),
-                         ("broker_fresh", latency(row.brokerFresh)), ("broker_pooled", latency(row.brokerPooled)), ("overhead_us", .double(row.overhead.microseconds))])
+                         ("broker_fresh", latency(row.brokerFresh)), ("broker_pooled", latency(row.brokerPooled)),
+                         ("broker_pooled_by_plan", latency(row.brokerPooledByPlan)), ("broker_empty_round_trip", latency(row.brokerFloor)),
+                         ("overhead_us", .double(row.overhead.microseconds))])
             })),
             ("concurrency", .array(concurrency.map { row in
                 .object([("clients", .int(row.clients)), ("size", .int(row.size)), ("allocations", .int(row.allocations)),

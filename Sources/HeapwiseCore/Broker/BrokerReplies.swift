@@ -41,21 +41,26 @@ public struct BrokerPlanReply: Hashable, Sendable {
     public var text: String
     /// Whether a plan was found.
     public var satisfiable: Bool
+    /// When satisfiable: the plan's number on this connection, for `allocate {"plan": N}`.
+    public var plan: UInt32?
 
-    public init(resolution: String, text: String, satisfiable: Bool) {
+    public init(resolution: String, text: String, satisfiable: Bool, plan: UInt32? = nil) {
         self.resolution = resolution
         self.text = text
         self.satisfiable = satisfiable
+        self.plan = plan
     }
 
     public var json: JSON {
-        .object([("satisfiable", .bool(satisfiable)), ("text", .string(text)), ("resolution", .string(resolution))])
+        .object([("satisfiable", .bool(satisfiable)), ("plan", plan.map { .int(Int($0)) } ?? .null), ("text", .string(text)),
+                 ("resolution", .string(resolution))])
     }
 
     public static func decode(_ fields: BrokerFields) throws(BrokerProtocolError) -> BrokerPlanReply {
         let satisfiable = try fields.bool("satisfiable")
+        let plan = try fields.optionalInt("plan", in: 0...Int(UInt32.max)).map(UInt32.init)
         let reply = BrokerPlanReply(resolution: try fields.string("resolution", maxLength: BrokerFrame.maxMessage),
-                                    text: try fields.string("text", maxLength: BrokerFrame.maxMessage), satisfiable: satisfiable)
+                                    text: try fields.string("text", maxLength: BrokerFrame.maxMessage), satisfiable: satisfiable, plan: plan)
         try fields.done()
         return reply
     }

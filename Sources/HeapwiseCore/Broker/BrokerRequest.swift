@@ -6,6 +6,9 @@ public enum BrokerRequest: Hashable, Sendable {
     case plan(BrokerPipeline)
     /// Resolve and allocate `pipeline.count` images; the reply carries their fds.
     case allocate(BrokerPipeline, name: String?)
+    /// Allocate the pipeline of a plan this connection was given (`BrokerPlanReply.plan`):
+    /// the same as sending the pipeline again, without sending or decoding its profiles.
+    case allocatePlan(plan: UInt32, name: String?)
     /// Hand buffers back to the pool before the broker would notice they are closed. Every
     /// fd and mapping of them must already be gone, in every process.
     case release(inodes: [UInt64])
@@ -19,7 +22,7 @@ public enum BrokerRequest: Hashable, Sendable {
         switch self {
         case .hello: .hello
         case .plan: .plan
-        case .allocate: .allocate
+        case .allocate, .allocatePlan: .allocate
         case .release: .release
         case .stats: .stats
         }
@@ -30,6 +33,7 @@ public enum BrokerRequest: Hashable, Sendable {
         case let .hello(version, client): .object([("protocol", .int(version)), ("client", .string(client))])
         case let .plan(pipeline): .object([("pipeline", pipeline.json)])
         case let .allocate(pipeline, name): .object([("pipeline", pipeline.json), ("name", JSON(name))])
+        case let .allocatePlan(plan, name): .object([("plan", .int(Int(plan))), ("name", JSON(name))])
         case let .release(inodes): .object([("inodes", .array(inodes.map { .int(Int(clamping: $0)) }))])
         case .stats: .object([])
         }
@@ -46,8 +50,14 @@ public enum BrokerRequest: Hashable, Sendable {
         case .plan:
             request = .plan(try BrokerPipeline.decode(try fields.object("pipeline")))
         case .allocate:
-            let pipeline = try BrokerPipeline.decode(try fields.object("pipeline"))
-            request = .allocate(pipeline, name: try fields.optionalString("name", maxLength: BrokerAllocation.maxName))
+            let pipeline = try fields.optionalObject("pipeline")
+            let plan = try fields.optionalInt("plan", in: 0...Int(UInt32.max))
+            let name = try fields.optionalString("name", maxLength: BrokerAllocation.maxName)
+            switch (pipeline, plan) {
+            case let (pipeline?, nil): request = .allocate(try BrokerPipeline.decode(pipeline), name: name)
+            case let (nil, plan?): request = .allocatePlan(plan: UInt32(plan), name: name)
+            default: throw .malformed("allocate takes exactly one of 'pipeline' and 'plan'")
+            }
         case .release:
             request = .release(inodes: try fields.array("inodes", maxCount: maxRelease) { (value, path) throws(BrokerProtocolError) in
                 try BrokerFields.unsigned(value, path)
