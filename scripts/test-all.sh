@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test Heapwise has; this is the README's test command and what CI (.ci/run) calls.
 #   1. swift test on this machine (model, CLI, memfd and mocked error paths; kernel tests skip),
-#      then the buffer pool's tests again under ThreadSanitizer (scripts/tsan.sh), and a
-#      minute of libFuzzer on the profile/pipeline readers (scripts/fuzz.sh)
+#      then the buffer pool's and the broker's tests again under ThreadSanitizer (scripts/sanitize.sh thread),
+#      the broker's and the IOVA allocator's under AddressSanitizer (scripts/sanitize.sh address), the
+#      residency model under spin (scripts/model-check.sh), and a minute of libFuzzer on the
+#      profile/pipeline readers and the broker's decoder (scripts/fuzz.sh)
 #   2. the kernel lab: the same test bundle and the CLI inside a real Linux 6.1 under qemu,
 #      with dma-buf heaps, udmabuf, vkms, vgem and vivid, where the kernel tests must run.
 # HEAPWISE_SKIP_LAB=1 runs only step 1 (for a quick edit-test loop; CI never sets it).
@@ -24,13 +26,27 @@ if [ "$status" -ne 0 ] || [ -z "$host_count" ]; then
   exit 1
 fi
 
-echo "== ThreadSanitizer (the buffer pool, shared across threads)"
-if ! scripts/tsan.sh; then
+echo "== ThreadSanitizer (the buffer pool, shared across threads, and the broker)"
+if ! scripts/sanitize.sh thread; then
   echo "0 passed, 1 failed"
   exit 1
 fi
 
-echo "== libFuzzer (profile, pipeline, catalog and hint readers)"
+echo "== AddressSanitizer (the broker and its socket shim, the IOVA allocator)"
+if ! scripts/sanitize.sh address; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== spin (Models/residency.pml: batched binding, and the variants that must fail)"
+# shellcheck source=../Lab/lib.sh
+(. Lab/lib.sh && lab_ensure_packages spin gcc)
+if ! scripts/model-check.sh; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== libFuzzer (profile, pipeline, catalog and hint readers, /proc parsers, the broker decoder)"
 if ! scripts/fuzz.sh 60; then
   echo "0 passed, 1 failed"
   exit 1

@@ -205,7 +205,7 @@ enum PoolChecks {
     /// Several threads share one pool (as the broker's connections will), each its own owner,
     /// half their releases keeping contents: a lease holds only zeros or, when it is the
     /// buffer the same thread kept, that thread's own byte, never another thread's. Run under
-    /// TSan for data races (`scripts/tsan.sh`).
+    /// TSan for data races (`scripts/sanitize.sh thread`).
     @Test func threadsShareOnePool() async throws {
         let pool = BufferPool(perList: .init(idleBuffers: 4, idleBytes: 1 << 20), overall: .init(idleBuffers: 8, idleBytes: 4 << 20), maxIdleAge: nil)
         let results = try await withThrowingTaskGroup(of: (foreign: Int, ownKept: Int).self) { group in

@@ -94,6 +94,7 @@ import Testing
             (["stats", "--proc", syntheticProc, "--json"], [0], "stats"),
             (["stats", "--proc", syntheticProc, "--pid", "1001", "--json"], [0], "stats"),
             (["bench", "stats", "--processes", "8", "--rounds", "1", "--json"], [0], "bench-stats"),
+            (["bench", "iova", "--scales", "100,2000", "--rounds", "4", "--json"], [0], "bench-iova"),
         ]
         let examples = (try? FileManager.default.contentsOfDirectory(atPath: repository + "/Examples")) ?? []
         for example in examples.sorted() where example.hasSuffix(".yaml") {

@@ -3,7 +3,7 @@ import Glibc
 /// A value behind a pthread mutex: the pool's lock. Not `Synchronization.Mutex`, which on Linux
 /// is a bare futex that ThreadSanitizer cannot see, so it reports every access to the guarded
 /// value as a race; pthread mutexes are intercepted, so a race TSan reports here is real
-/// (`scripts/tsan.sh`). Uncontended, both cost one atomic operation.
+/// (`scripts/sanitize.sh thread`). Uncontended, both cost one atomic operation.
 final class Locked<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
