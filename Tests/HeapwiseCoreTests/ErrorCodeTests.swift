@@ -13,7 +13,7 @@ import Testing
     @Test func modelErrorsHaveTheirRanges() {
         let constraint: [ConstraintError] = [
             .alignmentOverflow(field: "x", 1, 2), .nonPositive(field: "x", 0), .negative(field: "x", -1),
-            .notPowerOfTwo(field: "x", 3), .addressBitsOutOfRange(80),
+            .notPowerOfTwo(field: "x", 3), .addressBitsOutOfRange(80), .iovaBitsOutOfRange(8),
         ]
         let layout: [LayoutError] = [.overflow(width: 1, height: 1), .opaqueModifier(.linear, reason: "r")]
         let names: [any HeapwiseError] = [

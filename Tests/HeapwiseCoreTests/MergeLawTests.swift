@@ -76,6 +76,12 @@ import Testing
         #expect(throws: ConstraintError.addressBitsOutOfRange(80)) {
             try Constraints(addressBits: 80).validate()
         }
+        #expect(throws: ConstraintError.iovaBitsOutOfRange(8)) {
+            try Constraints(iovaBits: 8).validate()
+        }
+        #expect(throws: ConstraintError.notPowerOfTwo(field: "iommu_granule", 12288)) {
+            try Constraints(iommuGranule: 12288).validate()
+        }
         #expect(throws: Never.self) { try Constraints(pitchAlignment: 48, offsetAlignment: 64).validate() }
     }
 }

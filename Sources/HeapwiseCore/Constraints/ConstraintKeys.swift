@@ -29,6 +29,12 @@ extension ConstraintKey {
             samples: [32, 36, 40, 48, 64], "highest physical address bit it can reach (the DMA mask width)"),
         flag("iommu", \.iommu, law: .both, "behind an IOMMU: pages above the mask are mapped for it"),
         ConstraintKey(
+            "iova_bits", \.iovaBits, law: .minimum, read: readInt,
+            write: { "\($0)" }, check: { (12...64).contains($0) ? nil : .iovaBitsOutOfRange($0) },
+            samples: [28, 32, 39, 48, 64], "I/O virtual address bits behind its IOMMU (its aperture)"),
+        alignment("iommu_granule", \.iommuGranule, powerOfTwo: true, samples: [4096, 16384, 65536],
+                  "bytes, the IOMMU's smallest page (power of two)"),
+        ConstraintKey(
             "cache", \.cache, law: .stricter,
             read: { (value: YAMLValue) throws(InputError) -> CacheRequirement in
                 let text = try value.string()

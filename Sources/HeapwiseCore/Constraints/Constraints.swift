@@ -55,6 +55,13 @@ public struct Constraints: Hashable, Sendable {
     /// Whether the device reaches memory through an IOMMU, so scattered pages and pages
     /// above its DMA mask are mapped for it.
     public var iommu: Bool?
+    /// Width of the device's I/O virtual address space behind its IOMMU (its aperture,
+    /// `VFIO_IOMMU_GET_INFO`'s IOVA ranges): how much of the pipeline can be mapped for it at
+    /// once, whatever physical memory backs it.
+    public var iovaBits: Int?
+    /// The IOMMU's smallest page (4 KiB, 16 KiB, 64 KiB): every mapping starts and ends on
+    /// one, so each buffer takes whole granules of the device's address space.
+    public var iommuGranule: Int?
     public var cache: CacheRequirement?
     /// Which planes must live in separate memory regions (banks), as a partition of planes.
     public var placement: PlanePlacement?
@@ -64,7 +71,8 @@ public struct Constraints: Hashable, Sendable {
         heightAlignment: Int? = nil, extraRows: Int? = nil, paddingBytes: Int? = nil,
         sizeAlignment: Int? = nil, minWidth: Int? = nil, minHeight: Int? = nil,
         maxWidth: Int? = nil, maxHeight: Int? = nil, frameSizes: FrameSizes? = nil, maxPitch: Int? = nil,
-        contiguous: Bool? = nil, addressBits: Int? = nil, iommu: Bool? = nil, cache: CacheRequirement? = nil,
+        contiguous: Bool? = nil, addressBits: Int? = nil, iommu: Bool? = nil, iovaBits: Int? = nil, iommuGranule: Int? = nil,
+        cache: CacheRequirement? = nil,
         placement: PlanePlacement? = nil
     ) {
         self.pitchAlignment = pitchAlignment
@@ -83,6 +91,8 @@ public struct Constraints: Hashable, Sendable {
         self.contiguous = contiguous
         self.addressBits = addressBits
         self.iommu = iommu
+        self.iovaBits = iovaBits
+        self.iommuGranule = iommuGranule
         self.cache = cache
         self.placement = placement
     }

@@ -84,6 +84,7 @@ public enum ConstraintError: Error, Hashable, Sendable, CustomStringConvertible 
     case negative(field: String, Int)
     case notPowerOfTwo(field: String, Int)
     case addressBitsOutOfRange(Int)
+    case iovaBitsOutOfRange(Int)
 
     public var description: String {
         switch self {
@@ -97,6 +98,8 @@ public enum ConstraintError: Error, Hashable, Sendable, CustomStringConvertible 
             "\(field) must be a power of two (it is an address mask), got \(value)"
         case let .addressBitsOutOfRange(value):
             "address_bits must be between 12 and 64 (the DMA mask width), got \(value)"
+        case let .iovaBitsOutOfRange(value):
+            "iova_bits must be between 12 and 64 (the IOMMU aperture's width), got \(value)"
         }
     }
 }

@@ -22,6 +22,7 @@ extension ConstraintError: HeapwiseError {
         case .negative: 202
         case .notPowerOfTwo: 203
         case .addressBitsOutOfRange: 204
+        case .iovaBitsOutOfRange: 205
         }
     }
 }
