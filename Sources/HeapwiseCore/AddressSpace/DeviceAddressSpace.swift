@@ -48,8 +48,7 @@ public struct DeviceAddressSpace: Hashable, Sendable, CustomStringConvertible {
         guard IOVA.isPowerOfTwo(granule), granule >= 4096 else { throw .badGranule(granule) }
         var joined: [IOVARange] = []
         for range in ranges.filter({ $0.length > 0 }).sorted() {
-            let top = UInt64.max - IOVA.topReserve + 1
-            guard range.length <= top, range.start <= top - range.length else { throw .rangeTooHigh(range) }
+            guard range.length <= IOVA.limit, range.start <= IOVA.limit - range.length else { throw .rangeTooHigh(range) }
             guard range.start % granule == 0, range.length % granule == 0 else { throw .misalignedRange(range, granule: granule) }
             if let previous = joined.last, range.start <= previous.end {
                 joined[joined.count - 1].length = max(previous.end, range.end) - previous.start
@@ -65,11 +64,11 @@ public struct DeviceAddressSpace: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// An aperture of `bits` address bits (a DMA mask of 2^bits − 1) minus `reserved` holes.
-    /// 64 bits stops `IOVA.topReserve` short of the top, so every range has a representable end.
+    /// 64 bits stops at `IOVA.limit`, so every range has a representable end.
     public init(bits: Int, reserved: [IOVARange] = [], granule: UInt64 = 4096, pageSizes: [UInt64] = [],
                 translation: Translation = .iommu) throws(Problem) {
         guard (12...64).contains(bits) else { throw .bitsOutOfRange(bits) }
-        let top: UInt64 = bits == 64 ? (UInt64.max - IOVA.topReserve + 1) / granule * granule : 1 << UInt64(bits)
+        let top: UInt64 = bits == 64 ? IOVA.limit / granule * granule : 1 << UInt64(bits)
         var usable: [IOVARange] = []
         var cursor: UInt64 = 0
         for hole in reserved.sorted() where hole.start < top {

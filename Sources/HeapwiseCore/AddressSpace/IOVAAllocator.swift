@@ -49,12 +49,7 @@ public struct IOVAAllocator: Sendable {
     /// A range of at least `bytes` (rounded up to whole granules) starting on a multiple of
     /// `alignment` (at least the granule; a power of two), at the lowest address that has room.
     public mutating func allocate(bytes: UInt64, alignment: UInt64 = 0) throws(IOVAError) -> IOVARange {
-        guard bytes > 0 else { throw .zeroSize }
-        let align = max(alignment, space.granule)
-        guard IOVA.isPowerOfTwo(align) else { throw .alignmentNotPowerOfTwo(alignment) }
-        guard let size = IOVA.alignUp(bytes, space.granule), size <= space.size else {
-            throw .largerThanSpace(bytes: bytes, space: space.size)
-        }
+        let (size, align) = try request(bytes: bytes, alignment: alignment)
         let node = firstFit(root, size: size, alignment: align)
         guard node >= 0 else {
             throw .noRoom(bytes: size, alignment: align, largestFree: largestFree, free: freeBytes, space: space.size)
@@ -114,9 +109,20 @@ public struct IOVAAllocator: Sendable {
 
     /// Whether a mapping of `bytes` aligned to `alignment` would fit now (nothing changes).
     public func fits(bytes: UInt64, alignment: UInt64 = 0) -> Bool {
-        let align = max(alignment, space.granule)
-        guard bytes > 0, IOVA.isPowerOfTwo(align), let size = IOVA.alignUp(bytes, space.granule) else { return false }
+        guard let (size, align) = try? request(bytes: bytes, alignment: alignment) else { return false }
         return firstFit(root, size: size, alignment: align) >= 0
+    }
+
+    /// The mapping's size in whole granules and its alignment (at least the granule), or why
+    /// no state of this space could hold it.
+    private func request(bytes: UInt64, alignment: UInt64) throws(IOVAError) -> (size: UInt64, alignment: UInt64) {
+        guard bytes > 0 else { throw .zeroSize }
+        let align = max(alignment, space.granule)
+        guard IOVA.isPowerOfTwo(align) else { throw .alignmentNotPowerOfTwo(alignment) }
+        guard let size = IOVA.alignUp(bytes, space.granule), size <= space.size else {
+            throw .largerThanSpace(bytes: bytes, space: space.size)
+        }
+        return (size, align)
     }
 
     // MARK: Reports

@@ -15,7 +15,7 @@ public struct IOVARange: Hashable, Sendable, Comparable, CustomStringConvertible
     /// every range's `end` is a representable number (the model loses one page of 2⁶⁴).
     public init(first: UInt64, last: UInt64) {
         start = first
-        let top = min(last, UInt64.max - IOVA.topReserve)
+        let top = min(last, IOVA.limit - 1)
         length = top >= first ? top - first + 1 : 0
     }
 
@@ -35,6 +35,8 @@ public struct IOVARange: Hashable, Sendable, Comparable, CustomStringConvertible
 public enum IOVA {
     /// The bytes below 2⁶⁴ no range covers, so `start + length` never overflows.
     public static let topReserve: UInt64 = 4096
+    /// The end no range passes: 2⁶⁴ − `topReserve`.
+    public static let limit: UInt64 = UInt64.max - topReserve + 1
 
     public static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 

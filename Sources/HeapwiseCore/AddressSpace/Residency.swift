@@ -97,17 +97,26 @@ public struct ResidencySpace: Sendable {
         return total
     }
 
-    /// Maps every buffer of `submission` and pins them, or changes nothing.
-    public mutating func bind(_ submission: Submission) throws(ResidencyError) -> BindResult {
+    /// The submission's distinct buffers, largest first; refuses one that no state of this
+    /// space could hold (a zero-sized buffer, or more than the whole space even when empty).
+    public func buffersIfEverResident(_ submission: Submission) throws(ResidencyError) -> [MappableBuffer] {
         let buffers = Array(Set(submission.buffers)).sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.id < $1.id }
         var mapped: UInt64 = 0
         for buffer in buffers {
             guard buffer.bytes > 0 else { throw .zeroSize(buffer: buffer.id) }
-            mapped &+= IOVA.alignUp(buffer.bytes, space.granule) ?? .max
+            let (sum, overflow) = mapped.addingReportingOverflow(IOVA.alignUp(buffer.bytes, space.granule) ?? .max)
+            mapped = overflow ? .max : sum
         }
-        guard let needed = footprint(of: submission), mapped <= space.size, needed <= space.size || fitsPacked(buffers) else {
-            throw .neverFits(submission: submission.id, needed: footprint(of: submission) ?? .max, mapped: mapped, space: space.size)
+        let needed = footprint(of: submission) ?? .max
+        guard mapped <= space.size, needed <= space.size || fitsPacked(buffers) else {
+            throw .neverFits(submission: submission.id, needed: needed, mapped: mapped, space: space.size)
         }
+        return buffers
+    }
+
+    /// Maps every buffer of `submission` and pins them, or changes nothing.
+    public mutating func bind(_ submission: Submission) throws(ResidencyError) -> BindResult {
+        let buffers = try buffersIfEverResident(submission)
         var trial = self
         var newlyMapped: [UInt64] = []
         var evicted: [UInt64] = []
@@ -121,7 +130,7 @@ public struct ResidencySpace: Sendable {
                 } catch {
                     // Evict the least recently used mapping no in-flight work and not this
                     // submission needs, and try again; none left means wait.
-                    guard let victim = trial.attachments.filter({ $0.value.pins == 0 && !wanted.contains($0.key) })
+                    guard let victim = trial.attachments.lazy.filter({ $0.value.pins == 0 && !wanted.contains($0.key) })
                         .min(by: { ($0.value.lastUse, $0.key) < ($1.value.lastUse, $1.key) })?.key else {
                         return .wait(needed: IOVA.alignUp(buffer.bytes, space.granule) ?? buffer.bytes, free: allocator.freeBytes)
                     }

@@ -19,13 +19,15 @@ public struct ResidencyScheduler: Sendable {
 
     /// True when bound now; false when queued. A submission that can never fit is refused.
     public mutating func submit(_ submission: Submission) throws(ResidencyError) -> Bool {
-        if waiting.isEmpty, case .bound = try space.bind(submission) {
-            markBound(submission)
-            return true
+        if waiting.isEmpty {
+            if case .bound = try space.bind(submission) {
+                markBound(submission)
+                return true
+            }
+        } else {
+            // Refuse the impossible before queueing it (bind, above, does that itself).
+            _ = try space.buffersIfEverResident(submission)
         }
-        // Refuse the impossible before queueing it (bind throws that even in a full space).
-        var empty = ResidencySpace(space.space)
-        _ = try empty.bind(submission)
         waiting.append(submission)
         overtaken[submission.id] = 0
         return false
@@ -37,8 +39,7 @@ public struct ResidencyScheduler: Sendable {
         guard let submission = running.removeValue(forKey: id) else { return [] }
         space.complete(submission)
         var bound: [Submission] = []
-        while let head = waiting.first {
-            guard case .bound = (try? space.bind(head)) ?? .wait(needed: 0, free: 0) else { break }
+        while let head = waiting.first, case .bound? = try? space.bind(head) {
             waiting.removeFirst()
             bound.append(head)
             markBound(head)

@@ -111,7 +111,6 @@ public struct ResidencySimulator: Sendable {
         let clients = configuration.workingSets.count
         var allocator = IOVAAllocator(configuration.space)
         var mapped: [UInt64: IOVARange] = [:]
-        var held = Array(repeating: [UInt64](), count: clients)
         var states = Array(repeating: State.idle, count: clients)
         var frames = Array(repeating: 0, count: clients)
         var random = SplitMix64(seed: seed)
@@ -138,7 +137,6 @@ public struct ResidencySimulator: Sendable {
                 if let next = configuration.workingSets[client].first(where: { mapped[$0.id] == nil }),
                    let range = try? allocator.allocate(bytes: next.bytes, alignment: next.alignment) {
                     mapped[next.id] = range
-                    held[client].append(next.id)
                     peak = max(peak, allocator.mappedBytes)
                 }
                 if configuration.workingSets[client].allSatisfy({ mapped[$0.id] != nil }) {
@@ -150,10 +148,9 @@ public struct ResidencySimulator: Sendable {
             case .running:
                 completed += 1
                 frames[client] += 1
-                for buffer in held[client] {
-                    if let range = mapped.removeValue(forKey: buffer) { try? allocator.free(range) }
+                for buffer in configuration.workingSets[client] {
+                    if let range = mapped.removeValue(forKey: buffer.id) { try? allocator.free(range) }
                 }
-                held[client] = []
                 states[client] = frames[client] == configuration.frames ? .done : .idle
             case .done:
                 break
