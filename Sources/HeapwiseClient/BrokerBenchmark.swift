@@ -2,12 +2,13 @@ import HeapwiseCore
 import HeapwiseLinux
 
 /// `heapwise bench broker`: starts `heapwise serve` (the given executable) on a socket of its
-/// own, then per size interleaves four ways to get a buffer, in a seeded random order each
+/// own, then per size interleaves six sides, in a seeded random order each
 /// round: fresh from the heap in this process, from this process's own pool (owners
 /// alternating, so each reuse is zeroed as the broker's are), and through the broker from its
 /// pool and fresh (a size no pooled buffer has), from its pool by a plan's number, and the
-/// broker's cheapest request (an empty release) as the floor under them all. Then 1, 8 and 32 clients at once, each
-/// allocating from the broker's pool and giving back. Needs an accessible system heap.
+/// broker's cheapest request (an empty release) as the floor under them all. Then 1, 8 and
+/// 32 clients at once, each allocating from the broker's pool and giving back. Needs an
+/// accessible system heap.
 public struct BrokerBenchmark {
     public var executable: String
     public var sizes: [Int]
@@ -100,17 +101,9 @@ public struct BrokerBenchmark {
                         times[1].append(clock.now - start)
                         lease.release()
                     case 2:
-                        let start = clock.now
-                        let (allocation, buffers) = try client.allocate(pipeline)
-                        times[2].append(clock.now - start)
-                        buffers.forEach { $0.close() }
-                        try client.release(allocation.buffers.map(\.inode))
+                        times[2].append(try roundTrip(client) { () throws(BrokerClientError) in try client.allocate(pipeline) })
                     case 4:
-                        let start = clock.now
-                        let (allocation, buffers) = try client.allocate(plan: planNumber)
-                        times[4].append(clock.now - start)
-                        buffers.forEach { $0.close() }
-                        try client.release(allocation.buffers.map(\.inode))
+                        times[4].append(try roundTrip(client) { () throws(BrokerClientError) in try client.allocate(plan: planNumber) })
                     case 5:
                         let start = clock.now
                         try client.release([])
@@ -120,11 +113,7 @@ public struct BrokerBenchmark {
                         freshPages += 1
                         var fresh = pipeline
                         fresh.height += freshPages
-                        let start = clock.now
-                        let (allocation, buffers) = try client.allocate(fresh)
-                        times[3].append(clock.now - start)
-                        buffers.forEach { $0.close() }
-                        try client.release(allocation.buffers.map(\.inode))
+                        times[3].append(try roundTrip(client) { () throws(BrokerClientError) in try client.allocate(fresh) })
                     }
                 }
             }
@@ -161,8 +150,19 @@ public struct BrokerBenchmark {
 
     /// One allocation given back, so the broker's pool has a buffer of the size.
     private func warm(_ client: BrokerClient, _ pipeline: BrokerPipeline) throws {
-        let (allocation, buffers) = try client.allocate(pipeline)
+        _ = try roundTrip(client) { () throws(BrokerClientError) in try client.allocate(pipeline) }
+    }
+
+    /// Times `allocate` (the request and the fds received), then closes the buffers and
+    /// releases them so the broker's pool has them for the next round.
+    private func roundTrip(_ client: BrokerClient,
+                           _ allocate: () throws(BrokerClientError) -> (allocation: BrokerAllocation, buffers: [DMABuf])) throws -> Duration {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (allocation, buffers) = try allocate()
+        let elapsed = clock.now - start
         buffers.forEach { $0.close() }
         try client.release(allocation.buffers.map(\.inode))
+        return elapsed
     }
 }
