@@ -71,16 +71,25 @@ fi
 # lab.timeout is read by /init; an --append'ed lab.timeout wins (last one).
 append="console=ttyS0 panic=-1 quiet loglevel=4 cma=128M clocksource=tsc tsc=reliable"
 append+=" vivid.n_devs=2 vivid.node_types=0x1,0x1 vivid.multiplanar=1,2 lab.timeout=$guest_limit"
+# Device address spaces (KernelVFIOTests): VT-d on, and VFIO type1 without interrupt
+# remapping (QEMU's intel-iommu has it off unless intremap=on with a split irqchip, and
+# VFIO_SET_IOMMU then fails with EPERM unless unsafe interrupts are allowed).
+append+=" intel_iommu=on vfio_iommu_type1.allow_unsafe_interrupts=1"
 [[ -z $extra_append ]] || append+=" $extra_append"
 
 # TCG only, never -enable-kvm: this host's /dev/kvm is a paravirtual KVM
 # (kvm_pvm) on which a normal guest dies with an emulation failure and qemu
 # may hang (KERNEL-LAB.md). isa-debug-exit carries the verdict: qemu exits
 # with (code << 1) | 1, so 1 = pass, 3 = fail, 0 = the guest never wrote one.
+# q35 with QEMU's emulated VT-d IOMMU (created before the PCI devices it translates for)
+# and two of its educational PCI devices (hw/misc/edu.c) at fixed addresses: 00:08.0 with
+# edu's default 28-bit DMA mask, 00:09.0 with 32 bits. The payload binds both to vfio-pci.
 qemu=(
-  qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 2
+  qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 2 -M q35
   -kernel "$kernel" -initrd "$initrd" -append "$append"
   -nographic -no-reboot -nodefaults -serial stdio -display none
+  -device intel-iommu
+  -device "edu,addr=08.0,dma_mask=0xfffffff" -device "edu,addr=09.0,dma_mask=0xffffffff"
   -device "isa-debug-exit,iobase=0xf4,iosize=0x04"
   ${qemu_extra[@]+"${qemu_extra[@]}"}
 )

@@ -151,4 +151,6 @@ int hw_baseline_memfd(uint64_t len, uint64_t *ns);
 
 #include "hw_v4l2.h"
 
+#include "hw_vfio.h"
+
 #endif

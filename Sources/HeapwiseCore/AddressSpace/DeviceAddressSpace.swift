@@ -81,6 +81,37 @@ public struct DeviceAddressSpace: Hashable, Sendable, CustomStringConvertible {
         try self.init(ranges: usable, granule: granule, pageSizes: pageSizes, translation: translation)
     }
 
+    /// As an IOMMU driver reports it (VFIO type1's `VFIO_IOMMU_GET_INFO`): usable ranges as
+    /// first and last address, and the bitmap of page sizes it maps, whose lowest bit is the
+    /// granule (4 KiB | 2 MiB | 1 GiB on Intel VT-d).
+    public init(reportedRanges: [(first: UInt64, last: UInt64)], pageSizeBitmap: UInt64) throws(Problem) {
+        guard pageSizeBitmap != 0 else { throw .badGranule(0) }
+        let granule = pageSizeBitmap & (~pageSizeBitmap &+ 1)
+        let larger = (1..<64).map { UInt64(1) << UInt64($0) }.filter { $0 > granule && pageSizeBitmap & $0 != 0 }
+        // A range's ends fall on the granule in practice; trim one that does not rather than
+        // let a mapping reach a partial page.
+        let ranges = reportedRanges.compactMap { reported -> IOVARange? in
+            let whole = IOVARange(first: reported.first, last: reported.last)
+            guard let start = IOVA.alignUp(whole.start, granule) else { return nil }
+            let end = whole.end / granule * granule
+            return end > start ? IOVARange(start: start, length: end - start) : nil
+        }
+        try self.init(ranges: ranges, granule: granule, pageSizes: larger, translation: .iommu)
+    }
+
+    /// This space as a device with a `bits`-bit DMA mask sees it: an IOMMU may offer a 39-bit
+    /// space, but a device that drives 28 address lines reaches only its first 256 MiB.
+    public func limited(toBits bits: Int) throws(Problem) -> DeviceAddressSpace {
+        guard (12...64).contains(bits) else { throw .bitsOutOfRange(bits) }
+        guard bits < 64 else { return self }
+        let top: UInt64 = 1 << UInt64(bits)
+        let clipped = ranges.compactMap { range -> IOVARange? in
+            guard range.start < top else { return nil }
+            return IOVARange(start: range.start, length: min(range.end, top) - range.start)
+        }
+        return try DeviceAddressSpace(ranges: clipped, granule: granule, pageSizes: pageSizes, translation: translation)
+    }
+
     /// Bytes of usable address space.
     public var size: UInt64 { ranges.reduce(0) { $0 &+ $1.length } }
     /// The largest address a mapping may reach, plus one.

@@ -36,6 +36,11 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
     case vidiocRequestBuffers, vidiocQueryBuffer, vidiocQueueBuffer, vidiocDequeueBuffer, vidiocExportBuffer
     case vidiocStreamOn, vidiocStreamOff
 
+    // VFIO type1 (`include/uapi/linux/vfio.h`), and reads and writes of a device's regions.
+    case vfioGetAPIVersion, vfioCheckExtension, vfioGroupGetStatus, vfioGroupSetContainer, vfioSetIOMMU
+    case vfioGroupGetDeviceFD, vfioIOMMUGetInfo, vfioDeviceGetRegionInfo, vfioMapDMA, vfioUnmapDMA
+    case pread, pwrite
+
     // Heapwise's own steps, which fail without a kernel call failing.
     /// Validating a length before any allocator sees it (`BufferAllocator.allocateUnique`).
     case allocate
@@ -124,6 +129,18 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case .vidiocExportBuffer: "VIDIOC_EXPBUF"
         case .vidiocStreamOn: "VIDIOC_STREAMON"
         case .vidiocStreamOff: "VIDIOC_STREAMOFF"
+        case .vfioGetAPIVersion: "VFIO_GET_API_VERSION"
+        case .vfioCheckExtension: "VFIO_CHECK_EXTENSION"
+        case .vfioGroupGetStatus: "VFIO_GROUP_GET_STATUS"
+        case .vfioGroupSetContainer: "VFIO_GROUP_SET_CONTAINER"
+        case .vfioSetIOMMU: "VFIO_SET_IOMMU"
+        case .vfioGroupGetDeviceFD: "VFIO_GROUP_GET_DEVICE_FD"
+        case .vfioIOMMUGetInfo: "VFIO_IOMMU_GET_INFO"
+        case .vfioDeviceGetRegionInfo: "VFIO_DEVICE_GET_REGION_INFO"
+        case .vfioMapDMA: "VFIO_IOMMU_MAP_DMA"
+        case .vfioUnmapDMA: "VFIO_IOMMU_UNMAP_DMA"
+        case .pread: "pread"
+        case .pwrite: "pwrite"
         case .allocate: "allocate"
         case .importBuffer: "import"
         case .baselineAllocateFree: "baseline allocate+free"
