@@ -2,7 +2,8 @@
 /// can hold the mapping, aligned), over a tree of free ranges, merging neighbours on free.
 ///
 /// The free ranges sit in a treap ordered by start address, each node also keeping the
-/// longest free range in its subtree, so a search skips every subtree too short to help:
+/// longest free range in its subtree (and the most room at 64 KiB and 2 MiB alignment), so a
+/// search skips every subtree that cannot hold the mapping:
 /// allocate and free are O(log n) in the number of free ranges (expected; the treap's shape
 /// comes from a seeded generator, so a run is reproducible). Linux's own IOVA allocator
 /// (`drivers/iommu/iova.c`) is an rbtree searched top-down from a limit; first fit from the
@@ -19,9 +20,20 @@ public struct IOVAAllocator: Sendable {
         var length: UInt64
         /// The longest free range in this node's subtree.
         var longest: UInt64
+        /// The most room in this subtree for a mapping starting on a 64 KiB, and on a 2 MiB,
+        /// boundary (the common larger alignments of IOMMU blocks and GPU pages): what a
+        /// range offers once its start is rounded up. A search for an aligned mapping skips
+        /// a subtree on these, not only on length, so ranges long enough but misaligned are
+        /// never walked through.
+        var room64K: UInt64
+        var room2M: UInt64
         var left: Int32
         var right: Int32
     }
+
+    /// The alignment classes `Node` keeps room for, beside the granule.
+    static let class64K: UInt64 = 1 << 16
+    static let class2M: UInt64 = 1 << 21
 
     private var nodes: [Node] = []
     /// Heap priorities, apart from the nodes: only insertion and merging read them.
@@ -162,14 +174,31 @@ public struct IOVAAllocator: Sendable {
         return at < available && available - at >= size
     }
 
-    /// The lowest free range a mapping fits in, or -1. Subtrees whose longest range is too
-    /// short are skipped whole.
+    /// The lowest free range a mapping fits in, or -1. Subtrees without room for it are
+    /// skipped whole: room is counted for the largest alignment class not above `alignment`,
+    /// which is exact for the granule, 64 KiB and 2 MiB (a subtree entered always holds a
+    /// fit, so the search is one descent) and an upper bound between them.
     private func firstFit(_ node: Int32, size: UInt64, alignment: UInt64) -> Int32 {
-        guard node >= 0, nodes[Int(node)].longest >= size else { return -1 }
+        guard node >= 0, room(node, alignment) >= size else { return -1 }
         let found = firstFit(nodes[Int(node)].left, size: size, alignment: alignment)
         if found >= 0 { return found }
         if fitsNode(node, size: size, alignment: alignment) { return node }
         return firstFit(nodes[Int(node)].right, size: size, alignment: alignment)
+    }
+
+    @inline(__always)
+    private func room(_ node: Int32, _ alignment: UInt64) -> UInt64 {
+        if alignment >= Self.class2M { return nodes[Int(node)].room2M }
+        if alignment >= Self.class64K { return nodes[Int(node)].room64K }
+        return nodes[Int(node)].longest
+    }
+
+    /// What a free range offers a mapping that starts on a multiple of `alignment`.
+    @inline(__always)
+    private static func usable(_ start: UInt64, _ length: UInt64, _ alignment: UInt64) -> UInt64 {
+        let at = (start &+ (alignment &- 1)) & ~(alignment &- 1)
+        let end = start + length
+        return at >= start && at < end ? end - at : 0
     }
 
     /// The free ranges just below and just above `key` (-1 where there is none), in one descent.
@@ -191,11 +220,23 @@ public struct IOVAAllocator: Sendable {
 
     private mutating func pull(_ node: Int32) {
         let index = Int(node)
-        var best = nodes[index].length
+        let start = nodes[index].start, length = nodes[index].length
+        var best = length
+        var best64K = Self.usable(start, length, Self.class64K), best2M = Self.usable(start, length, Self.class2M)
         let l = nodes[index].left, r = nodes[index].right
-        if l >= 0, nodes[Int(l)].longest > best { best = nodes[Int(l)].longest }
-        if r >= 0, nodes[Int(r)].longest > best { best = nodes[Int(r)].longest }
+        if l >= 0 {
+            best = max(best, nodes[Int(l)].longest)
+            best64K = max(best64K, nodes[Int(l)].room64K)
+            best2M = max(best2M, nodes[Int(l)].room2M)
+        }
+        if r >= 0 {
+            best = max(best, nodes[Int(r)].longest)
+            best64K = max(best64K, nodes[Int(r)].room64K)
+            best2M = max(best2M, nodes[Int(r)].room2M)
+        }
         nodes[index].longest = best
+        nodes[index].room64K = best64K
+        nodes[index].room2M = best2M
     }
 
     /// Recomputes `longest` on the path to the node starting at `key` (after its length or
@@ -215,7 +256,9 @@ public struct IOVAAllocator: Sendable {
 
     private mutating func makeNode(_ nodeStart: UInt64, _ nodeLength: UInt64) -> Int32 {
         let weight = UInt32(truncatingIfNeeded: random.next() >> 32)
-        let node = Node(start: nodeStart, length: nodeLength, longest: nodeLength, left: -1, right: -1)
+        let node = Node(start: nodeStart, length: nodeLength, longest: nodeLength,
+                        room64K: Self.usable(nodeStart, nodeLength, Self.class64K),
+                        room2M: Self.usable(nodeStart, nodeLength, Self.class2M), left: -1, right: -1)
         if let reused = spare.popLast() {
             nodes[Int(reused)] = node
             priority[Int(reused)] = weight
