@@ -5,6 +5,6 @@ struct HeapwiseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "heapwise",
         abstract: "Find, and explain, a buffer layout and dma-buf heap that every device in a pipeline can use.",
-        subcommands: [PlanCommand.self, Heaps.self, Stats.self, Devices.self, Formats.self, Bench.self, Serve.self]
+        subcommands: [PlanCommand.self, Simulate.self, Heaps.self, Stats.self, Devices.self, Formats.self, Bench.self, Serve.self]
     )
 }

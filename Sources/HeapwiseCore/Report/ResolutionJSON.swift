@@ -42,6 +42,13 @@ extension Plan {
                 ])
             })),
             ("fallback_heaps", .array(fallbackHeaps.map(JSON.string))),
+            ("iova", .array(iovaFootprints.map { footprint in
+                .object([
+                    ("device", .string(footprint.device)), ("buffers", .int(footprint.buffers)),
+                    ("bytes", .int(Int(clamping: footprint.bytes))), ("granule", .int(Int(clamping: footprint.granule))),
+                    ("space", footprint.space.map { .int(Int(clamping: $0)) } ?? .null),
+                ])
+            })),
             ("notes", .array(notes.map(JSON.string))),
         ])
     }

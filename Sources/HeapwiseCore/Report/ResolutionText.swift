@@ -22,6 +22,7 @@ extension Resolution {
             }
             out.append(table.render(indent: "  "))
             out.append("  fallback heaps: " + (chosen.fallbackHeaps.isEmpty ? "none" : chosen.fallbackHeaps.joined(separator: ", ")))
+            for footprint in chosen.iovaFootprints { out.append("  IOVA: \(footprint.device): \(footprint)") }
             for note in chosen.notes { out.append("  note: \(note)") }
         } else {
             out.append("No plan satisfies this pipeline.")

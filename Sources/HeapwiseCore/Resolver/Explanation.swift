@@ -40,6 +40,8 @@ public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
     case heapTooSmall(needed: Int, available: Int, count: Int)
     case heapNotShareable
     case heapSizeOverflow
+    /// The pipeline's buffers cannot all be mapped in the device's IOMMU space at once.
+    case addressSpaceTooSmall(IOVAFootprint)
 
     public var description: String {
         switch self {
@@ -80,6 +82,8 @@ public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
             return "the heap is CPU-only memory (memfd); devices cannot import it"
         case .heapSizeOverflow:
             return "the buffers' total size does not fit in 64 bits"
+        case let .addressSpaceTooSmall(footprint):
+            return "\(footprint.buffers) buffers need \(IOVAFootprint.size(footprint.bytes)) of IOVA after \(IOVAFootprint.size(footprint.granule)) alignment; its IOMMU has \(IOVAFootprint.size(footprint.space ?? 0))"
         }
     }
 

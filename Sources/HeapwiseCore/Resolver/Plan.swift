@@ -9,6 +9,8 @@ public struct Plan: Hashable, Sendable {
     /// Other heaps that satisfy the same constraints, in the order to try them if `heap`
     /// fails at allocation time (ENOMEM from an exhausted CMA area, EACCES on a 0600 node).
     public let fallbackHeaps: [String]
+    /// What all the pipeline's buffers take of each IOMMU-backed participant's address space.
+    public let iovaFootprints: [IOVAFootprint]
     let rank: PlanRank
 
     /// Bytes for all `count` buffers.

@@ -136,13 +136,14 @@ public struct Resolver: Sendable {
         guard let (rules, preference) = participantRules(candidate, context, &findings),
               let merged = merge(rules, candidate, &findings),
               let layout = layout(merged, candidate, context, &findings),
-              pitchFits(layout, rules: rules, merged: merged, candidate, context, &findings)
+              pitchFits(layout, rules: rules, merged: merged, candidate, context, &findings),
+              let footprints = addressSpacesFit(layout, rules: rules, candidate, context, &findings)
         else { return }
         let heaps = viableHeaps(layout, rules: rules, candidate, context, &findings)
         for (index, heap) in heaps.enumerated() {
             findings.plans.append(Plan(
                 format: format, modifier: modifier, heap: heap.heap, layout: layout, constraints: merged,
-                fallbackHeaps: heaps[(index + 1)...].map(\.heap.name),
+                fallbackHeaps: heaps[(index + 1)...].map(\.heap.name), iovaFootprints: footprints,
                 rank: PlanRank(
                     pipelineFormat: context.pipeline.formats == nil ? 0 : formatRank,
                     precisionLoss: precisionLoss,
@@ -241,6 +242,24 @@ public struct Resolver: Sendable {
             }
         }
         return fits
+    }
+
+    /// Step 3c: every buffer of the pipeline can be mapped at once in each IOMMU-backed
+    /// device's own address space; the footprints, or nil when one cannot.
+    private func addressSpacesFit(
+        _ layout: ImageLayout, rules: [Constraints], _ candidate: Candidate, _ context: Context, _ findings: inout Findings
+    ) -> [IOVAFootprint]? {
+        var footprints: [IOVAFootprint] = []
+        var fits = true
+        for (p, c) in zip(context.participants, rules) {
+            guard let footprint = IOVAFootprint.of(layout, count: context.pipeline.count, device: p.label, rules: c) else { continue }
+            if !footprint.fits {
+                fits = false
+                candidate.reject(p.label, .addressSpaceTooSmall(footprint), in: &findings)
+            }
+            footprints.append(footprint)
+        }
+        return fits ? footprints : nil
     }
 
     /// Step 4: the catalog heaps that satisfy every participant and hold the buffers, best
