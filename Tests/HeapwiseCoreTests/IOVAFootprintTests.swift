@@ -81,4 +81,43 @@ import Testing
         rules.iommu = nil
         #expect(IOVAFootprint.of(layout, count: 2, device: "gpu", rules: rules) == nil)
     }
+
+    /// A board with scattered system memory, a `no-map` carve-out (no struct pages) and a
+    /// TILER-like heap whose exporter maps every buffer for its importers.
+    static let catalog = """
+        heaps:
+          - { name: system, kind: system, address_bits: 33 }
+          - { name: carveout, kind: carveout, address_bits: 32, capacity: 256MiB, struct_pages: false }
+          - { name: tiler, kind: other, contiguous: true, address_bits: 32, exporter_remaps: true }
+        """
+
+    func resolve(_ devices: [(String, String)], width: Int, height: Int, count: Int, catalog: String) throws -> Resolution {
+        let participants = try devices.map { yaml, usage in
+            let d = try Self.device(yaml)
+            return Participant(device: d, usage: try #require(d.usage(named: usage)))
+        }
+        let pipeline = Pipeline(width: width, height: height, count: count, formats: [try #require(FormatInfo.lookup("XRGB8888"))], participants: participants)
+        return Resolver(catalog: try HeapCatalogParser.parse(catalog)).resolve(pipeline)
+    }
+
+    @Test func aNoMapCarveOutCannotServeADeviceThatMapsThroughItsIOMMU() throws {
+        let resolution = try resolve([(Self.display, "scanout")], width: 1920, height: 1080, count: 2, catalog: Self.catalog)
+        let refused = resolution.rejected.filter { $0.heap == "carveout" }.map(\.reason)
+        #expect(refused == [.heapPagesNotMappable])
+        // A device without an IOMMU takes the carve-out's physical addresses.
+        let camera = try resolve([(Self.camera, "write")], width: 1920, height: 1080, count: 2, catalog: Self.catalog)
+        #expect(camera.chosen?.heap.name == "carveout" || camera.alternatives.contains { $0.heap.name == "carveout" })
+    }
+
+    @Test func anExporterThatRemapsSpendsNoneOfTheImportersAddressSpace() throws {
+        // 4.3 GiB of buffers: too much for the display's own 4 GiB IOMMU space, not for a
+        // heap whose exporter maps them.
+        let resolution = try resolve([(Self.display, "scanout")], width: 12000, height: 12000, count: 8, catalog: Self.catalog)
+        let plan = try #require(resolution.chosen)
+        #expect(plan.heap.name == "tiler" && plan.iovaFootprints.isEmpty)
+        #expect(plan.notes.contains { $0.contains("exporter maps the buffers for every importer") })
+        let system = resolution.rejected.filter { $0.heap == "system" }.map(\.description)
+        #expect(system == ["vop2-display: XRGB8888/LINEAR on heap system: 8 buffers need 4.3 GiB of IOVA after 64 KiB alignment; its IOMMU has 4 GiB"])
+        #expect(throws: InputError.self) { try HeapCatalogParser.parse("heaps:\n  - { name: x, kind: system, struct_pages: maybe }\n") }
+    }
 }

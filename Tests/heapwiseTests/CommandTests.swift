@@ -162,3 +162,27 @@ import HeapwiseCore
         #expect(try exitCode(["plan", file, "--allocate", "--reuse", "4"]) == 0)
     }
 }
+
+/// `heapwise simulate`: the same input rules and exit codes as `plan`.
+@Suite struct SimulateCommandTests {
+    let commands = CommandTests()
+
+    @Test func simulateExitsZeroOnAPlanAndThreeWithoutOne() throws {
+        let s = try commands.scratch()
+        let ok = try s.write("ok.yaml", "width: 640\nheight: 480\nparticipants: [{ device: cam, usage: write }]\n")
+        #expect(try commands.exitCode(["simulate", ok]) == 0, "no IOMMU device: says so, and succeeds")
+        let none = try s.write("none.yaml", "width: 4096\nheight: 480\nparticipants: [{ device: cam, usage: write }]\n")
+        #expect(try commands.exitCode(["simulate", none]) == 3)
+        #expect(try commands.exitCode(["simulate", s.path + "/missing.yaml"]) == 2)
+        let repo = JSONOutputTests.repository
+        #expect(try commands.exitCode(["simulate", repo + "/Examples/video-playback.yaml", "--clients", "3", "--frames", "10"]) == 0)
+    }
+
+    @Test func clientsAndFramesOutOfRangeAreRefusedByName() {
+        for (arguments, name) in [(["--clients", "0"], "--clients"), (["--clients", "1001"], "--clients"), (["--frames", "0"], "--frames"),
+                                  (["--frames", "2000000"], "--frames")] {
+            let message = commands.parseFailure(["simulate", "x.yaml"] + arguments)
+            #expect(message?.contains(name) == true, "\(arguments): \(message ?? "accepted")")
+        }
+    }
+}

@@ -95,6 +95,7 @@ import Testing
             (["stats", "--proc", syntheticProc, "--pid", "1001", "--json"], [0], "stats"),
             (["bench", "stats", "--processes", "8", "--rounds", "1", "--json"], [0], "bench-stats"),
             (["bench", "iova", "--scales", "100,2000", "--rounds", "4", "--json"], [0], "bench-iova"),
+            (["simulate", "\(repo)/Examples/video-playback.yaml", "--clients", "2", "--frames", "20", "--json"], [0], "simulation"),
         ]
         let examples = (try? FileManager.default.contentsOfDirectory(atPath: repository + "/Examples")) ?? []
         for example in examples.sorted() where example.hasSuffix(".yaml") {

@@ -45,10 +45,20 @@ public struct Heap: Hashable, Sendable {
     public var free: Int?
     /// Whether devices can import the buffers (false only for memfd).
     public var deviceShareable: Bool
+    /// Whether the memory has `struct page`s. A reserved-memory carve-out marked `no-map`
+    /// has none: its dma-buf exporter can hand out physical addresses, but an importer
+    /// behind an IOMMU cannot build a scatterlist of pages or pin them to map the buffer
+    /// itself (`catalog key struct_pages: false`).
+    public var structPages: Bool
+    /// Whether the exporter maps the buffer for every importer, so importers use the
+    /// exporter's addresses and spend none of their own IOVA: a remapping unit such as
+    /// OMAP's DMM/TILER, which presents scattered or tiled memory at one contiguous address
+    /// (`exporter_remaps: true`).
+    public var exporterRemaps: Bool
 
     public init(
         name: String, kind: HeapKind, contiguous: Bool, addressBits: Int, cached: Bool,
-        capacity: Int? = nil, free: Int? = nil, deviceShareable: Bool = true
+        capacity: Int? = nil, free: Int? = nil, deviceShareable: Bool = true, structPages: Bool = true, exporterRemaps: Bool = false
     ) {
         self.name = name
         self.kind = kind
@@ -58,6 +68,8 @@ public struct Heap: Hashable, Sendable {
         self.capacity = capacity
         self.free = free
         self.deviceShareable = deviceShareable
+        self.structPages = structPages
+        self.exporterRemaps = exporterRemaps
     }
 
     /// A heap with its kind's defaults for contiguity, caching and shareability.
@@ -74,6 +86,8 @@ public struct Heap: Hashable, Sendable {
             && addressBits <= other.addressBits
             && (!cached || other.cached)
             && (deviceShareable || !other.deviceShareable)
+            && (structPages || !other.structPages)
+            && (exporterRemaps || !other.exporterRemaps)
     }
 
     /// Whether `preference` (a heap name or kind from a profile's `heaps:` list) names this heap.

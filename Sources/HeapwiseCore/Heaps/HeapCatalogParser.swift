@@ -4,7 +4,7 @@
 ///       - { name: system, kind: system, contiguous: false, address_bits: 64, cached: true }
 ///       - { name: reserved, kind: cma, contiguous: true, address_bits: 32, capacity: 64MiB }
 public enum HeapCatalogParser {
-    static let heapKeys = ["name", "kind", "contiguous", "address_bits", "cached", "capacity", "free", "device_shareable"]
+    static let heapKeys = ["name", "kind", "contiguous", "address_bits", "cached", "capacity", "free", "device_shareable", "struct_pages", "exporter_remaps"]
 
     public static func parse(_ text: String, file: String? = nil) throws(InputError) -> HeapCatalog {
         let root = try YAMLValue.parse(text, file: file)
@@ -47,7 +47,9 @@ public enum HeapCatalogParser {
             name: try nameValue.string(), kind: kind, contiguous: contiguous, addressBits: addressBits,
             cached: try f["cached"]?.bool() ?? kind.isCached,
             capacity: sizes[0], free: sizes[1],
-            deviceShareable: try f["device_shareable"]?.bool() ?? kind.isDeviceShareable
+            deviceShareable: try f["device_shareable"]?.bool() ?? kind.isDeviceShareable,
+            structPages: try f["struct_pages"]?.bool() ?? true,
+            exporterRemaps: try f["exporter_remaps"]?.bool() ?? false
         )
     }
 }

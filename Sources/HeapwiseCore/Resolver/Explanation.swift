@@ -42,6 +42,9 @@ public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
     case heapSizeOverflow
     /// The pipeline's buffers cannot all be mapped in the device's IOMMU space at once.
     case addressSpaceTooSmall(IOVAFootprint)
+    /// The device maps buffers through its IOMMU itself, and the heap's memory has no
+    /// `struct page`s to map (a `no-map` carve-out) nor an exporter that maps for it.
+    case heapPagesNotMappable
 
     public var description: String {
         switch self {
@@ -82,6 +85,8 @@ public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
             return "the heap is CPU-only memory (memfd); devices cannot import it"
         case .heapSizeOverflow:
             return "the buffers' total size does not fit in 64 bits"
+        case .heapPagesNotMappable:
+            return "maps buffers through its IOMMU itself; the heap's memory has no struct pages (a no-map carve-out) and its exporter does not map for importers"
         case let .addressSpaceTooSmall(footprint):
             return "\(footprint.buffers) buffers need \(IOVAFootprint.size(footprint.bytes)) of IOVA after \(IOVAFootprint.size(footprint.granule)) alignment; its IOMMU has \(IOVAFootprint.size(footprint.space ?? 0))"
         }

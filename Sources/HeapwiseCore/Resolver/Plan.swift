@@ -26,6 +26,9 @@ public struct Plan: Hashable, Sendable {
             let groups = layout.buffers.map { "{" + $0.planes.map { String($0.index) }.joined(separator: ",") + "}" }
             notes.append("planes \(groups.joined(separator: " ")) must live in separate memory regions: \(layout.buffers.count) dma-bufs per image")
         }
+        if heap.exporterRemaps {
+            notes.append("the heap's exporter maps the buffers for every importer: devices use its addresses and spend none of their own IOVA")
+        }
         if constraints.cache == .noncoherent && heap.cached {
             notes.append("a participant does not snoop CPU caches: bracket CPU access with DMA_BUF_IOCTL_SYNC")
         }

@@ -49,7 +49,8 @@ public struct Resolver: Sendable {
             pipeline: pipeline,
             // Device-wide rules refined by the usage: the same for every candidate, so merged once.
             usageRules: participants.map { $0.device.constraints.overriding(with: $0.usage.constraints) },
-            heapRanks: catalog.heaps.map { heapPreferenceRank($0, participants) }
+            heapRanks: catalog.heaps.map { heapPreferenceRank($0, participants) },
+            someExporterRemaps: catalog.heaps.contains(where: \.exporterRemaps)
         )
 
         for (formatRank, format) in candidateFormats(pipeline).enumerated() {
@@ -104,6 +105,9 @@ public struct Resolver: Sendable {
         let usageRules: [Constraints]
         /// Each catalog heap's rank in the participants' `heaps:` lists.
         let heapRanks: [HeapOrder]
+        /// Whether a catalog heap maps buffers for its importers (then an importer's own
+        /// address space is checked per heap, not once per layout).
+        let someExporterRemaps: Bool
         var participants: [Participant] { pipeline.participants }
     }
 
@@ -139,11 +143,11 @@ public struct Resolver: Sendable {
               pitchFits(layout, rules: rules, merged: merged, candidate, context, &findings),
               let footprints = addressSpacesFit(layout, rules: rules, candidate, context, &findings)
         else { return }
-        let heaps = viableHeaps(layout, rules: rules, candidate, context, &findings)
+        let heaps = viableHeaps(layout, rules: rules, footprints: footprints, candidate, context, &findings)
         for (index, heap) in heaps.enumerated() {
             findings.plans.append(Plan(
                 format: format, modifier: modifier, heap: heap.heap, layout: layout, constraints: merged,
-                fallbackHeaps: heaps[(index + 1)...].map(\.heap.name), iovaFootprints: footprints,
+                fallbackHeaps: heaps[(index + 1)...].map(\.heap.name), iovaFootprints: heap.heap.exporterRemaps ? [] : footprints,
                 rank: PlanRank(
                     pipelineFormat: context.pipeline.formats == nil ? 0 : formatRank,
                     precisionLoss: precisionLoss,
@@ -245,7 +249,9 @@ public struct Resolver: Sendable {
     }
 
     /// Step 3c: every buffer of the pipeline can be mapped at once in each IOMMU-backed
-    /// device's own address space; the footprints, or nil when one cannot.
+    /// device's own address space; the footprints, or nil when one cannot. Where a catalog
+    /// heap's exporter maps for its importers, a footprint too big for its device is kept
+    /// and turns down only the heaps whose importers map the pages themselves (step 4).
     private func addressSpacesFit(
         _ layout: ImageLayout, rules: [Constraints], _ candidate: Candidate, _ context: Context, _ findings: inout Findings
     ) -> [IOVAFootprint]? {
@@ -253,7 +259,7 @@ public struct Resolver: Sendable {
         var fits = true
         for (p, c) in zip(context.participants, rules) {
             guard let footprint = IOVAFootprint.of(layout, count: context.pipeline.count, device: p.label, rules: c) else { continue }
-            if !footprint.fits {
+            if !footprint.fits && !context.someExporterRemaps {
                 fits = false
                 candidate.reject(p.label, .addressSpaceTooSmall(footprint), in: &findings)
             }
@@ -265,7 +271,8 @@ public struct Resolver: Sendable {
     /// Step 4: the catalog heaps that satisfy every participant and hold the buffers, best
     /// first (preference, then the least scarce).
     private func viableHeaps(
-        _ layout: ImageLayout, rules: [Constraints], _ candidate: Candidate, _ context: Context, _ findings: inout Findings
+        _ layout: ImageLayout, rules: [Constraints], footprints: [IOVAFootprint], _ candidate: Candidate, _ context: Context,
+        _ findings: inout Findings
     ) -> [(heap: Heap, order: HeapOrder)] {
         var viable: [(heap: Heap, order: HeapOrder)] = []
         for (heap, heapRank) in zip(catalog.heaps, context.heapRanks) {
@@ -274,6 +281,12 @@ public struct Resolver: Sendable {
                 for reason in Self.checkHeap(heap, against: c) {
                     fits = false
                     candidate.reject(p.label, reason, heap: heap.name, in: &findings)
+                }
+            }
+            if !heap.exporterRemaps {
+                for footprint in footprints where !footprint.fits {
+                    fits = false
+                    candidate.reject(footprint.device, .addressSpaceTooSmall(footprint), heap: heap.name, in: &findings)
                 }
             }
             if let reason = Self.checkCapacity(heap, layout: layout, count: context.pipeline.count, participants: context.participants.count) {
@@ -321,6 +334,7 @@ public struct Resolver: Sendable {
             reasons.append(.heapAddressTooWide(heapBits: heap.addressBits, deviceBits: bits))
         }
         if c.cache == .uncached && heap.cached { reasons.append(.heapCached) }
+        if c.iommu == true && !heap.structPages && !heap.exporterRemaps { reasons.append(.heapPagesNotMappable) }
         return reasons
     }
 
