@@ -10,8 +10,10 @@
 /// bottom is used here because it keeps a userspace-managed space (VFIO type1) packed low,
 /// under the smallest DMA mask of the devices sharing a buffer.
 ///
-/// Nodes are 32-byte values in one array with `Int32` links (no reference counting on the
-/// hot path, one cache line per node visited); freed nodes are reused.
+/// Nodes are 56-byte values in one block of memory with `Int32` links: no reference
+/// counting, and no bounds or uniqueness check per node on the hot path. Freed nodes are
+/// reused. The block is copied on write like an array's, checked once per operation
+/// (`makeUnique`), so `ResidencySpace`'s trial copies stay cheap until they change.
 public struct IOVAAllocator: Sendable {
     public let space: DeviceAddressSpace
 
@@ -29,15 +31,19 @@ public struct IOVAAllocator: Sendable {
         var room2M: UInt64
         var left: Int32
         var right: Int32
+        /// The treap's heap priority (random): only insertion and merging read it.
+        var priority: UInt32
     }
 
     /// The alignment classes `Node` keeps room for, beside the granule.
     static let class64K: UInt64 = 1 << 16
     static let class2M: UInt64 = 1 << 21
 
-    private var nodes: [Node] = []
-    /// Heap priorities, apart from the nodes: only insertion and merging read them.
-    private var priority: [UInt32] = []
+    /// The nodes, shared between copies until one of them changes (copy on write, checked
+    /// once per operation instead of on every node written).
+    private var storage = NodeStorage()
+    /// The nodes' memory; valid until the next `makeUnique` or append.
+    private var n: UnsafeMutablePointer<Node> { storage.base }
     private var spare: [Int32] = []
     private var root: Int32 = -1
     private var random: SplitMix64
@@ -66,8 +72,9 @@ public struct IOVAAllocator: Sendable {
         guard node >= 0 else {
             throw .noRoom(bytes: size, alignment: align, largestFree: largestFree, free: freeBytes, space: space.size)
         }
-        let nodeStart = nodes[Int(node)].start
-        let nodeEnd = nodeStart + nodes[Int(node)].length
+        makeUnique()
+        let nodeStart = n[Int(node)].start
+        let nodeEnd = nodeStart + n[Int(node)].length
         // firstFit checked the aligned start and its end fit in the node.
         let at = IOVA.alignUp(nodeStart, align) ?? nodeStart
         let prefix = at - nodeStart
@@ -78,11 +85,11 @@ public struct IOVAAllocator: Sendable {
             freeRanges -= 1
         case (0, _):
             // The node keeps its place in the order: it still lies between its neighbours.
-            nodes[Int(node)].start = at + size
-            nodes[Int(node)].length = suffix
+            n[Int(node)].start = at + size
+            n[Int(node)].length = suffix
             refresh(key: at + size)
         default:
-            nodes[Int(node)].length = prefix
+            n[Int(node)].length = prefix
             refresh(key: nodeStart)
             if suffix > 0 { insertFree(at + size, suffix) }
         }
@@ -94,25 +101,26 @@ public struct IOVAAllocator: Sendable {
     /// Gives a range `allocate` returned back, joined with the free ranges on either side.
     public mutating func free(_ range: IOVARange) throws(IOVAError) {
         guard let size = mappings[range.start], size == range.length else { throw .notMapped(range) }
+        makeUnique()
         mappings[range.start] = nil
         freeBytes += size
         let end = range.start + size
         let (before, after) = neighbours(of: range.start)
-        let joinsBefore = before >= 0 && nodes[Int(before)].start + nodes[Int(before)].length == range.start
-        let joinsAfter = after >= 0 && nodes[Int(after)].start == end
+        let joinsBefore = before >= 0 && n[Int(before)].start + n[Int(before)].length == range.start
+        let joinsAfter = after >= 0 && n[Int(after)].start == end
         switch (joinsBefore, joinsAfter) {
         case (true, true):
-            let afterStart = nodes[Int(after)].start
-            nodes[Int(before)].length += size + nodes[Int(after)].length
+            let afterStart = n[Int(after)].start
+            n[Int(before)].length += size + n[Int(after)].length
             root = erase(root, key: afterStart)
             freeRanges -= 1
-            refresh(key: nodes[Int(before)].start)
+            refresh(key: n[Int(before)].start)
         case (true, false):
-            nodes[Int(before)].length += size
-            refresh(key: nodes[Int(before)].start)
+            n[Int(before)].length += size
+            refresh(key: n[Int(before)].start)
         case (false, true):
-            nodes[Int(after)].start = range.start
-            nodes[Int(after)].length += size
+            n[Int(after)].start = range.start
+            n[Int(after)].length += size
             refresh(key: range.start)
         case (false, false):
             insertFree(range.start, size)
@@ -139,7 +147,7 @@ public struct IOVAAllocator: Sendable {
 
     // MARK: Reports
 
-    public var largestFree: UInt64 { root >= 0 ? nodes[Int(root)].longest : 0 }
+    public var largestFree: UInt64 { root >= 0 ? n[Int(root)].longest : 0 }
     public var mappedBytes: UInt64 { space.size - freeBytes }
 
     /// 0 when all free space is one range; near 1 when it is scattered in small pieces.
@@ -156,11 +164,11 @@ public struct IOVAAllocator: Sendable {
         while node >= 0 || !stack.isEmpty {
             while node >= 0 {
                 stack.append(node)
-                node = nodes[Int(node)].left
+                node = n[Int(node)].left
             }
             let top = stack.removeLast()
-            result.append(IOVARange(start: nodes[Int(top)].start, length: nodes[Int(top)].length))
-            node = nodes[Int(top)].right
+            result.append(IOVARange(start: n[Int(top)].start, length: n[Int(top)].length))
+            node = n[Int(top)].right
         }
         return result
     }
@@ -168,9 +176,9 @@ public struct IOVAAllocator: Sendable {
     // MARK: The treap
 
     private func fitsNode(_ node: Int32, size: UInt64, alignment: UInt64) -> Bool {
-        let nodeStart = nodes[Int(node)].start
+        let nodeStart = n[Int(node)].start
         guard let at = IOVA.alignUp(nodeStart, alignment) else { return false }
-        let available = nodeStart + nodes[Int(node)].length
+        let available = nodeStart + n[Int(node)].length
         return at < available && available - at >= size
     }
 
@@ -180,17 +188,17 @@ public struct IOVAAllocator: Sendable {
     /// fit, so the search is one descent) and an upper bound between them.
     private func firstFit(_ node: Int32, size: UInt64, alignment: UInt64) -> Int32 {
         guard node >= 0, room(node, alignment) >= size else { return -1 }
-        let found = firstFit(nodes[Int(node)].left, size: size, alignment: alignment)
+        let found = firstFit(n[Int(node)].left, size: size, alignment: alignment)
         if found >= 0 { return found }
         if fitsNode(node, size: size, alignment: alignment) { return node }
-        return firstFit(nodes[Int(node)].right, size: size, alignment: alignment)
+        return firstFit(n[Int(node)].right, size: size, alignment: alignment)
     }
 
     @inline(__always)
     private func room(_ node: Int32, _ alignment: UInt64) -> UInt64 {
-        if alignment >= Self.class2M { return nodes[Int(node)].room2M }
-        if alignment >= Self.class64K { return nodes[Int(node)].room64K }
-        return nodes[Int(node)].longest
+        if alignment >= Self.class2M { return n[Int(node)].room2M }
+        if alignment >= Self.class64K { return n[Int(node)].room64K }
+        return n[Int(node)].longest
     }
 
     /// What a free range offers a mapping that starts on a multiple of `alignment`.
@@ -206,50 +214,78 @@ public struct IOVAAllocator: Sendable {
         var node = root
         var below: Int32 = -1, above: Int32 = -1
         while node >= 0 {
-            let nodeStart = nodes[Int(node)].start
+            let nodeStart = n[Int(node)].start
             if nodeStart < key {
                 below = node
-                node = nodes[Int(node)].right
+                node = n[Int(node)].right
             } else {
                 if nodeStart > key { above = node }
-                node = nodes[Int(node)].left
+                node = n[Int(node)].left
             }
         }
         return (below, above)
     }
 
-    private mutating func pull(_ node: Int32) {
-        let index = Int(node)
-        let start = nodes[index].start, length = nodes[index].length
-        var best = length
-        var best64K = Self.usable(start, length, Self.class64K), best2M = Self.usable(start, length, Self.class2M)
-        let l = nodes[index].left, r = nodes[index].right
-        if l >= 0 {
-            best = max(best, nodes[Int(l)].longest)
-            best64K = max(best64K, nodes[Int(l)].room64K)
-            best2M = max(best2M, nodes[Int(l)].room2M)
+    /// Recomputes a node's summaries from its range and its children's; true if they changed.
+    @inline(__always) @discardableResult
+    private mutating func pull(_ node: Int32) -> Bool {
+        let old = n[Int(node)]
+        var x = old
+        x.longest = x.length
+        x.room64K = Self.usable(x.start, x.length, Self.class64K)
+        x.room2M = Self.usable(x.start, x.length, Self.class2M)
+        if x.left >= 0 {
+            let c = n[Int(x.left)]
+            x.longest = max(x.longest, c.longest)
+            x.room64K = max(x.room64K, c.room64K)
+            x.room2M = max(x.room2M, c.room2M)
         }
-        if r >= 0 {
-            best = max(best, nodes[Int(r)].longest)
-            best64K = max(best64K, nodes[Int(r)].room64K)
-            best2M = max(best2M, nodes[Int(r)].room2M)
+        if x.right >= 0 {
+            let c = n[Int(x.right)]
+            x.longest = max(x.longest, c.longest)
+            x.room64K = max(x.room64K, c.room64K)
+            x.room2M = max(x.room2M, c.room2M)
         }
-        nodes[index].longest = best
-        nodes[index].room64K = best64K
-        nodes[index].room2M = best2M
+        guard x.longest != old.longest || x.room64K != old.room64K || x.room2M != old.room2M else { return false }
+        n[Int(node)] = x
+        return true
     }
 
-    /// Recomputes `longest` on the path to the node starting at `key` (after its length or
-    /// start changed in place, order kept).
-    private mutating func refresh(key: UInt64) { refresh(root, key: key) }
+    /// Recomputes the summaries on the path to the node starting at `key` (after its length
+    /// or start changed in place, order kept): bottom-up from that node, stopping at the
+    /// first ancestor whose summary comes out the same (those above it cannot change).
+    private mutating func refresh(key: UInt64) {
+        let limit = 128
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: limit) { path in
+            var depth = 0
+            var node = root
+            while node >= 0 && depth < limit {
+                path[depth] = node
+                depth += 1
+                let nodeStart = n[Int(node)].start
+                if key == nodeStart { break }
+                node = key < nodeStart ? n[Int(node)].left : n[Int(node)].right
+            }
+            guard depth < limit || node < 0 || n[Int(node)].start == key else {
+                refresh(root, key: key)  // deeper than any treap of this size should be: the plain walk
+                return
+            }
+            var index = depth - 1
+            while index >= 0 {
+                let changed = pull(path[index])
+                if !changed && index < depth - 1 { break }
+                index -= 1
+            }
+        }
+    }
 
     private mutating func refresh(_ node: Int32, key: UInt64) {
         guard node >= 0 else { return }
-        let nodeStart = nodes[Int(node)].start
+        let nodeStart = n[Int(node)].start
         if key < nodeStart {
-            refresh(nodes[Int(node)].left, key: key)
+            refresh(n[Int(node)].left, key: key)
         } else if key > nodeStart {
-            refresh(nodes[Int(node)].right, key: key)
+            refresh(n[Int(node)].right, key: key)
         }
         pull(node)
     }
@@ -258,15 +294,17 @@ public struct IOVAAllocator: Sendable {
         let weight = UInt32(truncatingIfNeeded: random.next() >> 32)
         let node = Node(start: nodeStart, length: nodeLength, longest: nodeLength,
                         room64K: Self.usable(nodeStart, nodeLength, Self.class64K),
-                        room2M: Self.usable(nodeStart, nodeLength, Self.class2M), left: -1, right: -1)
+                        room2M: Self.usable(nodeStart, nodeLength, Self.class2M), left: -1, right: -1, priority: weight)
         if let reused = spare.popLast() {
-            nodes[Int(reused)] = node
-            priority[Int(reused)] = weight
+            n[Int(reused)] = node
             return reused
         }
-        nodes.append(node)
-        priority.append(weight)
-        return Int32(nodes.count - 1)
+        return storage.append(node)
+    }
+
+    /// Gives this allocator nodes of its own before it changes them, if a copy shares them.
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
     }
 
     private mutating func insertFree(_ nodeStart: UInt64, _ nodeLength: UInt64) {
@@ -277,17 +315,17 @@ public struct IOVAAllocator: Sendable {
 
     private mutating func insert(_ tree: Int32, _ node: Int32) -> Int32 {
         guard tree >= 0 else { return node }
-        if priority[Int(node)] > priority[Int(tree)] {
-            let (lower, upper) = split(tree, key: nodes[Int(node)].start)
-            nodes[Int(node)].left = lower
-            nodes[Int(node)].right = upper
+        if n[Int(node)].priority > n[Int(tree)].priority {
+            let (lower, upper) = split(tree, key: n[Int(node)].start)
+            n[Int(node)].left = lower
+            n[Int(node)].right = upper
             pull(node)
             return node
         }
-        if nodes[Int(node)].start < nodes[Int(tree)].start {
-            nodes[Int(tree)].left = insert(nodes[Int(tree)].left, node)
+        if n[Int(node)].start < n[Int(tree)].start {
+            n[Int(tree)].left = insert(n[Int(tree)].left, node)
         } else {
-            nodes[Int(tree)].right = insert(nodes[Int(tree)].right, node)
+            n[Int(tree)].right = insert(n[Int(tree)].right, node)
         }
         pull(tree)
         return tree
@@ -296,14 +334,14 @@ public struct IOVAAllocator: Sendable {
     /// Nodes starting below `key`, and the rest.
     private mutating func split(_ tree: Int32, key: UInt64) -> (Int32, Int32) {
         guard tree >= 0 else { return (-1, -1) }
-        if nodes[Int(tree)].start < key {
-            let (lower, upper) = split(nodes[Int(tree)].right, key: key)
-            nodes[Int(tree)].right = lower
+        if n[Int(tree)].start < key {
+            let (lower, upper) = split(n[Int(tree)].right, key: key)
+            n[Int(tree)].right = lower
             pull(tree)
             return (tree, upper)
         } else {
-            let (lower, upper) = split(nodes[Int(tree)].left, key: key)
-            nodes[Int(tree)].left = upper
+            let (lower, upper) = split(n[Int(tree)].left, key: key)
+            n[Int(tree)].left = upper
             pull(tree)
             return (lower, tree)
         }
@@ -313,12 +351,12 @@ public struct IOVAAllocator: Sendable {
     private mutating func merge(_ lower: Int32, _ upper: Int32) -> Int32 {
         if lower < 0 { return upper }
         if upper < 0 { return lower }
-        if priority[Int(lower)] > priority[Int(upper)] {
-            nodes[Int(lower)].right = merge(nodes[Int(lower)].right, upper)
+        if n[Int(lower)].priority > n[Int(upper)].priority {
+            n[Int(lower)].right = merge(n[Int(lower)].right, upper)
             pull(lower)
             return lower
         } else {
-            nodes[Int(upper)].left = merge(lower, nodes[Int(upper)].left)
+            n[Int(upper)].left = merge(lower, n[Int(upper)].left)
             pull(upper)
             return upper
         }
@@ -326,16 +364,16 @@ public struct IOVAAllocator: Sendable {
 
     private mutating func erase(_ tree: Int32, key: UInt64) -> Int32 {
         guard tree >= 0 else { return -1 }
-        let nodeStart = nodes[Int(tree)].start
+        let nodeStart = n[Int(tree)].start
         if nodeStart == key {
-            let joined = merge(nodes[Int(tree)].left, nodes[Int(tree)].right)
+            let joined = merge(n[Int(tree)].left, n[Int(tree)].right)
             spare.append(tree)
             return joined
         }
         if key < nodeStart {
-            nodes[Int(tree)].left = erase(nodes[Int(tree)].left, key: key)
+            n[Int(tree)].left = erase(n[Int(tree)].left, key: key)
         } else {
-            nodes[Int(tree)].right = erase(nodes[Int(tree)].right, key: key)
+            n[Int(tree)].right = erase(n[Int(tree)].right, key: key)
         }
         pull(tree)
         return tree
@@ -364,5 +402,44 @@ public enum IOVAError: Error, Hashable, Sendable, CustomStringConvertible {
                 + (free >= bytes ? " (fragmented: unmap buffers no submission uses)" : "")
         case let .notMapped(range): return "\(range) is not a mapping of this address space"
         }
+    }
+}
+
+/// The treap's nodes in one block of memory. `IOVAAllocator` shares it between copies and
+/// copies it before changing a shared one, as an array would, but checks that once per
+/// operation; indices are the allocator's own (every link it follows it made).
+final class NodeStorage: @unchecked Sendable {
+    private(set) var base: UnsafeMutablePointer<IOVAAllocator.Node>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 16) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    func append(_ node: IOVAAllocator.Node) -> Int32 {
+        if count == capacity {
+            let grown = UnsafeMutablePointer<IOVAAllocator.Node>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity *= 2
+        }
+        (base + count).initialize(to: node)
+        count += 1
+        return Int32(count - 1)
+    }
+
+    func copy() -> NodeStorage {
+        let copy = NodeStorage(capacity: capacity)
+        copy.base.initialize(from: base, count: count)
+        copy.count = count
+        return copy
     }
 }
