@@ -28,6 +28,10 @@ struct KernelVFIOTests {
         let (plan, bitsA, bitsB) = try Self.plan()
         let frame = plan.layout.size
         #expect(plan.format.name == "R8" && frame == 64 * 32 && frame <= EduDevice.largestTransfer)
+        // The plan's own accounting of both spaces: two buffers, one 4 KiB page each.
+        #expect(plan.iovaFootprints.map(\.device) == ["edu-a", "edu-b"])
+        #expect(plan.iovaFootprints.allSatisfy { $0.buffers == 2 && $0.bytes == 2 * 4096 && $0.granule == 4096 })
+        #expect(plan.iovaFootprints.map(\.space) == [1 << 28, 1 << 32])
         let a = try VFIOAddressSpace(pciAddress: Self.deviceA, addressBits: bitsA)
         let b = try VFIOAddressSpace(pciAddress: Self.deviceB, addressBits: bitsB)
         print("vfio-lab: \(Self.deviceA) group \(a.iommuGroup): reported \(a.reported); within its mask \(a.space)")
