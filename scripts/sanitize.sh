@@ -31,7 +31,7 @@ if [ "$status" -ne 0 ] || grep -q "$report" "$log"; then
   echo "$name: FAIL (swift test exit $status)"
   exit 1
 fi
-passed=$(grep -cE '✔ Test [A-Za-z0-9_]+\(.*\) passed' "$log" || true)
+passed=$(grep -cE '✔ Test [A-Za-z0-9_]+\(.*\) (with [0-9]+ test cases? )?passed' "$log" || true)
 if [ "$passed" -eq 0 ]; then
   tail -n 20 "$log"
   echo "$name: FAIL (no test ran)"

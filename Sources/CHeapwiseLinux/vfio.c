@@ -70,7 +70,7 @@ int hw_vfio_parse_iova_ranges(const void *buffer, uint32_t size, uint64_t *page_
                               uint64_t *last, int max, int *count) {
     const struct vfio_iommu_type1_info *info = buffer;
     *count = 0;
-    if (size < sizeof(*info)) return -1;
+    if (size < sizeof(*info) || max < 0) return -1;
     *page_sizes = (info->flags & VFIO_IOMMU_INFO_PGSIZES) ? info->iova_pgsizes : 0;
     if (!(info->flags & VFIO_IOMMU_INFO_CAPS)) return 0;
     uint32_t offset = info->cap_offset;
@@ -90,7 +90,7 @@ int hw_vfio_parse_iova_ranges(const void *buffer, uint32_t size, uint64_t *page_
                 last[i] = cap->iova_ranges[i].end;
             }
             *count = n;
-            return 0;
+            return 1;
         }
         offset = header->next;
     }

@@ -28,6 +28,11 @@ import HeapwiseCore
         #expect(space.ranges.count == 1 && space.ranges[0].start == 0 && space.limit == IOVA.limit)
     }
 
+    @Test func aCapabilityListingNoRangeIsNoUsableSpaceNotTheWholeSpace() {
+        let error = #expect(throws: LinuxError.self) { try VFIOAddressSpace.parseSpace(Self.answer(pageSizes: 0x1000, ranges: [])) }
+        #expect(error?.message.contains("no usable range") == true, "\(error.map(String.init(describing:)) ?? "")")
+    }
+
     @Test func aCapabilityPointingOutsideTheAnswerIsRefusedNotRead() {
         for bad in [Self.answer(pageSizes: 0x1000, capOffset: 4000, ranges: [(0, 0xfff)]),
                     Self.answer(pageSizes: 0x1000, capOffset: 8, ranges: [(0, 0xfff)]),

@@ -82,9 +82,17 @@ struct KernelVFIOTests {
         #expect(Array(result.bytes.prefix(frame)) == pattern && Array(shared.bytes.prefix(frame)) == pattern, "and nothing else changed")
         print("vfio-lab: B's write to unmapped IOVA \(IOVA.hex(victimA.start)): \(fault ?? "no fault"); memory untouched")
 
-        a.complete(regionsA, batch: 1)
-        b.complete(regionsB, batch: 1)
+        // Pinned while batch 1 is in flight; a stray completion of another batch changes nothing.
+        #expect(throws: LinuxError.self) { try a.unmap(3) }
+        a.complete(batch: 7)
+        #expect(throws: LinuxError.self) { try a.unmap(3) }
+        a.complete(batch: 1)
+        b.complete(batch: 1)
         #expect(try a.unmap(3) && !a.unmap(3), "unmapping twice: the second finds nothing")
+        // The kernel agrees: the victim's IOVA maps again (EEXIST if it were still there).
+        let again = try HostMemory(length: frame)
+        #expect(try a.bind([.init(id: 5, memory: again)], batch: 2) == .bound(mapped: [5], evicted: []))
+        #expect(a.iova(of: 5) == victimA)
     }
 
     @Test func aBatchTooBigForTheDevicesSpaceIsRefusedWholeWithTheNumbers() throws {

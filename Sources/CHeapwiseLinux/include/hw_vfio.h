@@ -42,8 +42,9 @@ int hw_vfio_group_get_device_fd(int group, const char *name);
 int hw_vfio_iommu_get_info(int container, void *buffer, uint32_t size, uint32_t *needed);
 /* Reads a VFIO_IOMMU_GET_INFO answer: the page-size bitmap and up to `max` IOVA ranges
  * (first and last address, inclusive) of the VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE
- * capability, *count of them (0 when the kernel gave no such capability). Returns 0, or -1
- * when a capability offset or count points outside the buffer (a malformed answer). */
+ * capability, *count of them. Returns 1 when that capability was found, 0 when the answer
+ * has none (*count 0), or -1 when a capability offset or count points outside the buffer
+ * (a malformed answer). */
 int hw_vfio_parse_iova_ranges(const void *buffer, uint32_t size, uint64_t *page_sizes, uint64_t *first,
                               uint64_t *last, int max, int *count);
 /* VFIO_DEVICE_GET_REGION_INFO for region `index`: its size, offset in the device fd, flags. */

@@ -19,23 +19,34 @@ public final class VFIOAddressSpace {
     public static let containerPath = "/dev/vfio/vfio"
 
     /// Memory to map: `bytes` at `address` in this process (a whole number of granules), with
-    /// `alignment` asked of its IOVA.
+    /// `alignment` asked of its IOVA. `owner` is kept alive while the region is mapped, so the
+    /// address stays valid for as long as the space may map it again (restoring an eviction).
     public struct Region {
         public var id: UInt64
         public var address: UnsafeRawPointer
         public var bytes: UInt64
         public var alignment: UInt64
+        public var owner: AnyObject?
 
-        public init(id: UInt64, address: UnsafeRawPointer, bytes: UInt64, alignment: UInt64 = 0) {
+        /// Memory the caller keeps mapped until it is unmapped from this space.
+        public init(id: UInt64, address: UnsafeRawPointer, bytes: UInt64, alignment: UInt64 = 0, owner: AnyObject? = nil) {
             self.id = id
             self.address = address
             self.bytes = bytes
             self.alignment = alignment
+            self.owner = owner
         }
 
         public init(id: UInt64, memory: HostMemory, alignment: UInt64 = 0) {
-            self.init(id: id, address: UnsafeRawPointer(memory.address), bytes: UInt64(memory.length), alignment: alignment)
+            self.init(id: id, address: UnsafeRawPointer(memory.address), bytes: UInt64(memory.length), alignment: alignment, owner: memory)
         }
+    }
+
+    /// One mapping the kernel holds: where, and what keeps its memory alive.
+    private struct Mapping {
+        var address: UnsafeRawPointer
+        var range: IOVARange
+        var owner: AnyObject?
     }
 
     public enum Binding: Hashable, Sendable {
@@ -56,7 +67,12 @@ public final class VFIOAddressSpace {
     private let container: Descriptor
     private let group: Descriptor
     /// The kernel's mappings: region and IOVA range, for unmapping and for restoring evictions.
-    private var mappings: [UInt64: (address: UnsafeRawPointer, range: IOVARange)] = [:]
+    private var mappings: [UInt64: Mapping] = [:]
+    /// Bound batches not yet completed, as the model pinned them.
+    private var inFlight: [UInt64: Submission] = [:]
+    /// Set when the kernel's mappings and the model may no longer agree (an unmap the kernel
+    /// refused); every later bind and unmap is refused with it.
+    private var damage: String?
 
     /// Attaches the device at `pciAddress` (`0000:00:03.0`, bound to vfio-pci) to a new
     /// container. `addressBits` is the device's DMA mask width, when it is narrower than
@@ -126,7 +142,12 @@ public final class VFIOAddressSpace {
     /// Maps every region of a batch (the ones not already mapped), evicting unpinned mappings
     /// least recently used first, and pins them until `complete`; or maps nothing.
     public func bind(_ regions: [Region], batch: UInt64) throws(LinuxError) -> Binding {
-        let addresses = Dictionary(regions.map { ($0.id, $0.address) }, uniquingKeysWith: { first, _ in first })
+        try checkIntact(.vfioMapDMA)
+        guard inFlight[batch] == nil else {
+            throw LinuxError(code: .invalidArgument, node: pciAddress, operation: .vfioMapDMA,
+                             message: "batch \(batch) is already bound and not completed", remedy: "complete it first, or give the new batch its own number")
+        }
+        let addresses = Dictionary(regions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for region in regions where region.bytes % space.granule != 0 {
             throw LinuxError(code: .invalidLength, node: pciAddress, operation: .vfioMapDMA,
                              message: "region \(region.id) is \(region.bytes) bytes, not a whole number of the IOMMU's \(ByteCount.format(Int(space.granule))) pages",
@@ -144,7 +165,7 @@ public final class VFIOAddressSpace {
             if case let .wait(needed, free) = result { return .wait(needed: needed, free: free) }
             return .wait(needed: 0, free: 0)
         }
-        var removed: [(UInt64, (address: UnsafeRawPointer, range: IOVARange))] = []
+        var removed: [(UInt64, Mapping)] = []
         var added: [UInt64] = []
         do throws(LinuxError) {
             for id in evicted {
@@ -154,43 +175,70 @@ public final class VFIOAddressSpace {
                 removed.append((id, mapping))
             }
             for id in mapped {
-                guard let range = trial.attachments[id]?.range, let address = addresses[id] else { continue }
-                try kernelMap(address, range)
-                mappings[id] = (address, range)
+                guard let range = trial.attachments[id]?.range, let region = addresses[id] else { continue }
+                try kernelMap(region.address, range)
+                mappings[id] = Mapping(address: region.address, range: range, owner: region.owner)
                 added.append(id)
             }
         } catch {
             for id in added.reversed() {
-                if let mapping = mappings.removeValue(forKey: id) { try? kernelUnmap(mapping.range) }
+                guard let mapping = mappings.removeValue(forKey: id) else { continue }
+                do throws(LinuxError) {
+                    try kernelUnmap(mapping.range)
+                } catch {
+                    mappings[id] = mapping
+                    damage = "undoing batch \(batch), the kernel kept IOVA \(mapping.range) mapped (\(error.message))"
+                }
             }
-            for (id, mapping) in removed where (try? kernelMap(mapping.address, mapping.range)) != nil {
-                mappings[id] = mapping
+            for (id, mapping) in removed {
+                if (try? kernelMap(mapping.address, mapping.range)) != nil {
+                    mappings[id] = mapping
+                } else {
+                    // Could not be restored: the model forgets it too, so both agree it is unmapped.
+                    _ = try? residency.detach(id)
+                }
             }
             var failed = error
             failed.message += "; nothing of batch \(batch) is left mapped"
             throw failed
         }
         residency = trial
+        inFlight[batch] = Self.submission(regions, batch)
         return .bound(mapped: mapped, evicted: evicted)
     }
 
-    /// The batch's work finished: its mappings stay (for reuse) but may be evicted.
-    public func complete(_ regions: [Region], batch: UInt64) {
-        residency.complete(Self.submission(regions, batch))
+    /// Bound batch `batch`'s work finished: its mappings stay (for reuse) but may be evicted.
+    /// A batch that is not in flight (never bound, waiting, or completed already) changes
+    /// nothing, so a stray completion cannot unpin another batch's buffers.
+    public func complete(batch: UInt64) {
+        guard let submission = inFlight.removeValue(forKey: batch) else { return }
+        residency.complete(submission)
     }
 
     /// Unmaps region `id` (refused while an in-flight batch uses it); true if it was mapped.
+    /// The model forgets the mapping only once the kernel has removed it.
     @discardableResult
     public func unmap(_ id: UInt64) throws(LinuxError) -> Bool {
+        try checkIntact(.vfioUnmapDMA)
         guard let mapping = mappings[id] else { return false }
+        var trial = residency
         do {
-            _ = try residency.detach(id)
+            _ = try trial.detach(id)
         } catch {
             throw LinuxError(code: .failed, node: pciAddress, operation: .vfioUnmapDMA, message: "\(error)")
         }
-        mappings[id] = nil
         try kernelUnmap(mapping.range)
+        residency = trial
+        mappings[id] = nil
         return true
+    }
+
+    private func checkIntact(_ operation: KernelCall) throws(LinuxError) {
+        if let damage {
+            throw LinuxError(code: .failed, node: pciAddress, operation: operation,
+                             message: "the address space of \(pciAddress) no longer matches the kernel's: \(damage)",
+                             remedy: "close this VFIOAddressSpace (closing the container unmaps everything) and open it again")
+        }
     }
 
     private static func submission(_ regions: [Region], _ batch: UInt64) -> Submission {
@@ -212,8 +260,15 @@ public final class VFIOAddressSpace {
         }
     }
 
+    /// Unmaps exactly `range`: the kernel must report that many bytes unmapped, or it and the
+    /// model disagreed about what was there.
     private func kernelUnmap(_ range: IOVARange) throws(LinuxError) {
-        if case let .failure(errno) = Syscalls.vfioUnmapDMA(container.rawValue, iova: range.start, size: range.length) {
+        switch Syscalls.vfioUnmapDMA(container.rawValue, iova: range.start, size: range.length) {
+        case let .success(unmapped) where unmapped == range.length: return
+        case let .success(unmapped):
+            damage = "the kernel unmapped \(unmapped) bytes at IOVA \(range), where \(range.length) were mapped"
+            throw LinuxError(code: .failed, node: pciAddress, operation: .vfioUnmapDMA, message: damage ?? "")
+        case let .failure(errno):
             throw .from(errno, node: pciAddress, operation: .vfioUnmapDMA, message: "unmapping IOVA \(range) for \(pciAddress) failed")
         }
     }
@@ -227,11 +282,12 @@ public final class VFIOAddressSpace {
             case let .success(size): needed = size
             case let .failure(errno): throw .from(errno, node: containerPath, operation: .vfioIOMMUGetInfo)
             }
-            if needed > buffer.count, needed <= 1 << 20 {
-                buffer = [UInt8](repeating: 0, count: needed)
-                continue
+            guard needed > buffer.count else { return try parseSpace(buffer) }
+            guard needed <= 1 << 20 else {
+                throw LinuxError(code: .failed, node: containerPath, operation: .vfioIOMMUGetInfo,
+                                 message: "the IOMMU's information needs \(needed) bytes, more than the 1 MiB Heapwise reads")
             }
-            return try parseSpace(buffer)
+            buffer = [UInt8](repeating: 0, count: needed)
         }
         throw LinuxError(code: .failed, node: containerPath, operation: .vfioIOMMUGetInfo, message: "the IOMMU's information kept growing")
     }
@@ -242,11 +298,12 @@ public final class VFIOAddressSpace {
         var first = [UInt64](repeating: 0, count: max), last = [UInt64](repeating: 0, count: max)
         var pageSizes: UInt64 = 0, count: Int32 = 0
         let parsed = buffer.withUnsafeBytes { hw_vfio_parse_iova_ranges($0.baseAddress, UInt32($0.count), &pageSizes, &first, &last, Int32(max), &count) }
-        guard parsed == 0 else {
+        guard parsed >= 0 else {
             throw LinuxError(code: .failed, node: containerPath, operation: .vfioIOMMUGetInfo, message: "the kernel's IOMMU information is malformed (a capability points outside it)")
         }
-        // No IOVA-range capability (kernels before 5.4) means the whole 64-bit space.
-        let ranges = count == 0 ? [(first: UInt64(0), last: UInt64.max)] : (0..<Int(count)).map { (first: first[$0], last: last[$0]) }
+        // No IOVA-range capability (kernels before 5.4) means the whole 64-bit space; one that
+        // lists no range means no usable address, which DeviceAddressSpace refuses.
+        let ranges = parsed == 0 ? [(first: UInt64(0), last: UInt64.max)] : (0..<Int(count)).map { (first: first[$0], last: last[$0]) }
         do {
             return try DeviceAddressSpace(reportedRanges: ranges, pageSizeBitmap: pageSizes)
         } catch {
