@@ -38,7 +38,7 @@ public struct DeviceAddressSpace: Hashable, Sendable, CustomStringConvertible {
             case let .rangeTooHigh(range):
                 "range at \(IOVA.hex(range.start)) of \(range.length) bytes passes the top of a 64-bit address space"
             case let .misalignedRange(range, granule):
-                "range \(range) does not start and end on the \(ByteCount.format(Int(clamping: granule))) iommu_granule"
+                "range \(range) does not start and end on the \(ByteCount.format(granule)) iommu_granule"
             }
         }
     }
@@ -127,7 +127,7 @@ public struct DeviceAddressSpace: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        let pages = ([granule] + pageSizes).map { ByteCount.format(Int(clamping: $0)) }.joined(separator: " | ")
-        return "\(translation == .iommu ? "IOMMU" : "physical") \(ranges.map(\.description).joined(separator: ", ")) (\(ByteCount.format(Int(clamping: size)))), pages \(pages)"
+        let pages = ([granule] + pageSizes).map { ByteCount.format($0) }.joined(separator: " | ")
+        return "\(translation == .iommu ? "IOMMU" : "physical") \(ranges.map(\.description).joined(separator: ", ")) (\(ByteCount.format(size))), pages \(pages)"
     }
 }

@@ -391,7 +391,7 @@ public enum IOVAError: Error, Hashable, Sendable, CustomStringConvertible {
     case notMapped(IOVARange)
 
     public var description: String {
-        func size(_ value: UInt64) -> String { ByteCount.format(Int(clamping: value)) }
+        let size = ByteCount.format as (UInt64) -> String
         switch self {
         case .zeroSize: return "a mapping of 0 bytes: ask for at least one byte"
         case let .alignmentNotPowerOfTwo(value): return "alignment \(value) is not a power of two"

@@ -12,9 +12,12 @@ public struct IOVAFootprint: Hashable, Sendable, CustomStringConvertible {
     public let bytes: UInt64
     /// The IOMMU's page (`iommu_granule`, 4 KiB when the profile does not say).
     public let granule: UInt64
-    /// The aperture (`iova_bits`, else the DMA mask's `address_bits`); nil when the profile
-    /// states neither, so no limit is known.
-    public let space: UInt64?
+    /// The aperture's width (`iova_bits`, else the DMA mask's `address_bits`); nil when the
+    /// profile states neither, so no limit is known.
+    public let apertureBits: Int?
+
+    /// The aperture in bytes (2^64 stops at `IOVA.limit`).
+    public var space: UInt64? { apertureBits.map { $0 >= 64 ? IOVA.limit : 1 << UInt64(max($0, 0)) } }
 
     public var fits: Bool { space.map { bytes <= $0 } ?? true }
 
@@ -23,8 +26,6 @@ public struct IOVAFootprint: Hashable, Sendable, CustomStringConvertible {
     public static func of(_ layout: ImageLayout, count: Int, device: String, rules: Constraints) -> IOVAFootprint? {
         guard rules.iommu == true else { return nil }
         let granule = UInt64(max(rules.iommuGranule ?? 4096, 4096))
-        let bits = rules.iovaBits ?? rules.addressBits
-        let space: UInt64? = bits.map { $0 >= 64 ? IOVA.limit : 1 << UInt64(max($0, 0)) }
         var perImage: UInt64 = 0
         for buffer in layout.buffers {
             let mapped = IOVA.alignUp(UInt64(max(buffer.size, 0)), granule) ?? .max
@@ -32,14 +33,12 @@ public struct IOVAFootprint: Hashable, Sendable, CustomStringConvertible {
         }
         let (total, overflow) = perImage.multipliedReportingOverflow(by: UInt64(max(count, 0)))
         return IOVAFootprint(device: device, buffers: layout.buffers.count * max(count, 0), bytes: overflow ? .max : total,
-                             granule: granule, space: space)
+                             granule: granule, apertureBits: rules.iovaBits ?? rules.addressBits)
     }
 
     /// `2 buffers, 8 KiB of IOVA in 4 KiB pages, of 256 MiB`.
     public var description: String {
-        let limit = space.map { "of \(Self.size($0))" } ?? "(no aperture stated)"
-        return "\(buffers) buffer\(buffers == 1 ? "" : "s"), \(Self.size(bytes)) of IOVA in \(Self.size(granule)) pages, \(limit)"
+        let limit = space.map { "of \(ByteCount.format($0))" } ?? "(no aperture stated)"
+        return "\(buffers) buffer\(buffers == 1 ? "" : "s"), \(ByteCount.format(bytes)) of IOVA in \(ByteCount.format(granule)) pages, \(limit)"
     }
-
-    static func size(_ value: UInt64) -> String { ByteCount.format(Int(clamping: value)) }
 }

@@ -40,10 +40,9 @@ public struct PipelineSimulation: Sendable {
     public static func run(_ plan: Plan, pipeline: Pipeline, clients: Int, frames: Int) throws(ResidencyError) -> PipelineSimulation {
         var reports: [DeviceReport] = []
         for footprint in plan.iovaFootprints {
-            // The aperture a footprint was checked against; a device that states none gets a
+            // The aperture the footprint was checked against; a device that states none gets a
             // 64-bit space, where nothing is ever short.
-            let bits = footprint.space.map { $0 >= IOVA.limit ? 64 : $0.trailingZeroBitCount } ?? 64
-            guard let space = try? DeviceAddressSpace(bits: bits, granule: footprint.granule) else { continue }
+            guard let space = try? DeviceAddressSpace(bits: min(footprint.apertureBits ?? 64, 64), granule: footprint.granule) else { continue }
             reports.append(try simulate(device: footprint.device, space: space, layout: plan.layout,
                                         images: pipeline.count, clients: clients, frames: frames))
         }

@@ -178,7 +178,7 @@ public enum ResidencyError: Error, Hashable, Sendable, CustomStringConvertible {
     case zeroSize(buffer: UInt64)
 
     public var description: String {
-        func size(_ value: UInt64) -> String { ByteCount.format(Int(clamping: value)) }
+        let size = ByteCount.format as (UInt64) -> String
         switch self {
         case let .neverFits(submission, needed, mapped, space):
             return "submission \(submission) needs \(size(needed)) of address space after alignment and granule rounding (\(size(mapped)) mapped); the device's space is \(size(space)): it can never be resident at once, split it"

@@ -14,6 +14,10 @@ public enum ByteCount {
         return rounded == rounded.rounded() ? "\(Int(rounded)) \(units[unit])" : "\(rounded) \(units[unit])"
     }
 
+    /// A device-address quantity (`UInt64`: IOVA spaces, granules, mapped bytes); values
+    /// beyond `Int.max` print as the largest `Int`, which no real space reaches.
+    public static func format(_ bytes: UInt64) -> String { format(Int(clamping: bytes)) }
+
     /// A whole, non-negative number: decimal, `0x` hex, or with a binary suffix (`64KiB`,
     /// `256 MiB`). Nil for anything else, including a value that overflows `Int`.
     public static func parse(_ text: String) -> Int? {

@@ -11,9 +11,9 @@ extension PipelineSimulation {
         var table = TextTable(["device", "space", "binds", "reused", "mapped", "evictions", "waits", "skipped", "peak IOVA", "fragmentation"])
         for device in devices {
             table.append([
-                device.device, IOVAFootprint.size(device.space.size), "\(device.binds)", "\(device.reused)", "\(device.mappings)",
-                "\(device.evictions)", "\(device.waits)", "\(device.skippedFrames)", IOVAFootprint.size(device.peakMapped),
-                Self.ratio(device.worstFragmentation) + " worst, " + Self.ratio(device.finalFragmentation) + " at end",
+                device.device, ByteCount.format(device.space.size), "\(device.binds)", "\(device.reused)", "\(device.mappings)",
+                "\(device.evictions)", "\(device.waits)", "\(device.skippedFrames)", ByteCount.format(device.peakMapped),
+                device.worstFragmentation.twoDecimals + " worst, " + device.finalFragmentation.twoDecimals + " at end",
             ])
         }
         out.append(table.render(indent: "  "))
@@ -21,11 +21,6 @@ extension PipelineSimulation {
             out.append("  \(device.device): the clients' images do not all fit at once; \(device.evictions) mappings were evicted and made again")
         }
         return out.joined(separator: "\n")
-    }
-
-    private static func ratio(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
     }
 
     public var json: JSON {

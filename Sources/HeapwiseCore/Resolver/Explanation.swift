@@ -88,7 +88,7 @@ public enum RejectionReason: Hashable, Sendable, CustomStringConvertible {
         case .heapPagesNotMappable:
             return "maps buffers through its IOMMU itself; the heap's memory has no struct pages (a no-map carve-out) and its exporter does not map for importers"
         case let .addressSpaceTooSmall(footprint):
-            return "\(footprint.buffers) buffers need \(IOVAFootprint.size(footprint.bytes)) of IOVA after \(IOVAFootprint.size(footprint.granule)) alignment; its IOMMU has \(IOVAFootprint.size(footprint.space ?? 0))"
+            return "\(footprint.buffers) buffers need \(ByteCount.format(footprint.bytes)) of IOVA after \(ByteCount.format(footprint.granule)) alignment; its IOMMU has \(ByteCount.format(footprint.space ?? 0))"
         }
     }
 

@@ -19,16 +19,11 @@ public final class HostMemory {
 
     /// `length` bytes, rounded up to whole pages, zero-filled.
     public init(length: Int) throws(LinuxError) {
-        let page = Syscalls.pageSize
-        guard length > 0, length <= Int.max - page else {
-            throw LinuxError(code: .invalidLength, node: "memfd", operation: .allocate,
-                             message: "cannot allocate \(length) bytes of host memory", remedy: "ask for a positive size")
-        }
-        let rounded = (length + page - 1) / page * page
-        let memfd = try Memfd.create(length: rounded, sealable: true, name: "heapwise-host")
-        if case let .failure(errno) = Syscalls.addSeals(memfd.rawValue, hw_F_SEAL_SHRINK) {
-            throw .from(errno, node: "memfd", operation: .addSeals, message: "sealing the memfd against shrinking failed")
-        }
+        // The allocators' own rounding and length check (`BufferAllocator.allocateUnique`).
+        let pageMask = Syscalls.pageSize - 1
+        guard length > 0, length <= Int.max - pageMask else { throw Memfd.invalidLength(length, node: "memfd") }
+        let rounded = (length + pageMask) & ~pageMask
+        let memfd = try Memfd.createSealedAgainstShrinking(length: rounded, name: "heapwise-host")
         switch Syscalls.mmap(memfd.rawValue, length: rounded, protection: PROT_READ | PROT_WRITE) {
         case let .success(mapped): address = mapped
         case let .failure(errno): throw .from(errno, node: "memfd", operation: .mmap, message: "mapping \(ByteCount.format(rounded)) of host memory failed")

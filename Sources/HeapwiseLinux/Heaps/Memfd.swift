@@ -36,6 +36,16 @@ public final class Memfd: BufferAllocator {
         return memfd
     }
 
+    /// A memfd of `length` bytes that carries `F_SEAL_SHRINK`, as udmabuf requires: its pages
+    /// cannot be truncated away under a device (udmabuf buffers, `HostMemory`).
+    static func createSealedAgainstShrinking(length: Int, name: StaticString) throws(LinuxError) -> Descriptor {
+        let memfd = try create(length: length, sealable: true, name: name)
+        if case let .failure(errno) = Syscalls.addSeals(memfd.rawValue, hw_F_SEAL_SHRINK) {
+            throw .from(errno, node: "memfd", operation: .addSeals, message: "sealing the memfd against shrinking failed")
+        }
+        return memfd
+    }
+
     /// The same allocate+free as a plain C loop (`hw_baseline_memfd`), for `heapwise bench alloc`.
     public func baselineAllocateFree(_ length: Int) -> Result<Duration, Errno> {
         Syscalls.baseline { hw_baseline_memfd(UInt64(length), &$0) }

@@ -42,10 +42,7 @@ public final class Udmabuf: BufferAllocator {
                 remedy: "raise the limit (udmabuf.size_limit_mb=N on the kernel command line) or use a dma-buf heap"
             )
         }
-        let memfd = try Memfd.create(length: length, sealable: true, name: "heapwise-udmabuf")
-        if case let .failure(errno) = Syscalls.addSeals(memfd.rawValue, hw_F_SEAL_SHRINK) {
-            throw .from(errno, node: "memfd", operation: .addSeals, message: "sealing the memfd against shrinking failed")
-        }
+        let memfd = try Memfd.createSealedAgainstShrinking(length: length, name: "heapwise-udmabuf")
         return try create(fromMemfd: memfd.rawValue, offset: 0, size: length)
     }
 

@@ -161,9 +161,10 @@ public final class VFIOAddressSpace {
             throw LinuxError(code: .limitExceeded, node: pciAddress, operation: .vfioMapDMA, message: "batch \(batch): \(error)",
                              remedy: "nothing was mapped; bind it in smaller batches")
         }
-        guard case let .bound(mapped, evicted) = result else {
-            if case let .wait(needed, free) = result { return .wait(needed: needed, free: free) }
-            return .wait(needed: 0, free: 0)
+        let mapped: [UInt64], evicted: [UInt64]
+        switch result {
+        case let .wait(needed, free): return .wait(needed: needed, free: free)
+        case let .bound(newlyMapped, evictedForIt): (mapped, evicted) = (newlyMapped, evictedForIt)
         }
         var removed: [(UInt64, Mapping)] = []
         var added: [UInt64] = []
