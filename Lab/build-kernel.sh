@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# Builds the lab kernel (x86_64 bzImage, everything built in, no modules) and
-# prints its path as the last line of stdout.
+# Usage: Lab/build-kernel.sh [SERIES]
+#
+# Builds the lab kernel of SERIES (a line of Lab/kernels: 5.10, 6.1 or 6.12;
+# default 6.1), an x86_64 bzImage with everything built in and no modules,
+# and prints its path as the last line of stdout. Beside the bzImage the cache
+# entry keeps the final .config, the kernel release and `not-in-kernel`, the
+# fragment's options this kernel does not have.
 #
 # Why a custom kernel: no Debian kernel image has dma-buf heaps (system and
 # CMA), udmabuf, vgem, vkms and vivid all at once (see KERNEL-LAB.md), and a
 # tinyconfig-based kernel with only those pieces builds in ~4 minutes.
 #
 # The result is cached under $HEAPWISE_CACHE (default ~/.cache/heapwise),
-# keyed by the config fragment, the Debian source package version and this
-# script, so a warm run only hashes three inputs.
+# keyed by the config fragment, the Debian source package version, the
+# matrix line and this script, so a warm run only hashes a few inputs.
 set -euo pipefail
 
 lab_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$lab_dir/lib.sh"
 
-readonly source_package=linux-source-6.1
-readonly source_tarball=/usr/src/linux-source-6.1.tar.xz
+series=${1:-6.1}
+matrix_line=$(awk -v s="$series" '$1 == s' "$lab_dir/kernels")
+[[ -n $matrix_line ]] ||
+  lab_die "no kernel series '$series' in Lab/kernels (it has: $(awk '!/^#/ && NF {printf "%s ", $1}' "$lab_dir/kernels"))"
+read -r _ source_package suite not_in_kernel <<<"$matrix_line"
+readonly source_package suite
 readonly fragment=$lab_dir/kernel.config
 readonly this_script=$lab_dir/build-kernel.sh
 readonly fragment_name=${fragment##*/}
@@ -26,15 +35,23 @@ readonly fragment_name=${fragment##*/}
 
 # Only the source package is needed to compute the cache key; the compilers
 # are installed later, and only on a cache miss.
-lab_ensure_packages "$source_package"
-# shellcheck disable=SC2016 # ${Version} is a dpkg-query format field
-source_version=$(dpkg-query -W -f='${Version}' "$source_package")
+if [[ $suite == system ]]; then
+  lab_ensure_packages "$source_package"
+  # shellcheck disable=SC2016 # ${Version} is a dpkg-query format field
+  source_version=$(dpkg-query -W -f='${Version}' "$source_package")
+  source_tarball=/usr/src/$source_package.tar.xz
+else
+  fetched=$("$lab_dir/kernel-source.sh" "$source_package" "$suite")
+  source_tarball=$(tail -n 2 <<<"$fetched" | head -n 1)
+  source_version=$(tail -n 1 <<<"$fetched")
+fi
 [[ -r $source_tarball ]] || lab_die "$source_package $source_version has no $source_tarball"
 
 key=$({
   printf 'fragment\n'
   cat "$fragment"
   printf 'source %s %s\n' "$source_package" "$source_version"
+  printf 'matrix %s\n' "$matrix_line"
   printf 'script\n'
   cat "$this_script"
 } | sha256sum | cut -d' ' -f1)
@@ -87,7 +104,15 @@ step make ARCH=x86_64 olddefconfig
 # merge_config.sh only warns when kconfig drops a requested option (unmet
 # dependency, renamed symbol); a silently missing heap or driver would show
 # up much later as a confusing test failure, so check every line here.
+# Options that Lab/kernels says this series does not have are recorded in
+# `not-in-kernel`; any other dropped option fails the build.
 dropped=()
+absent=()
+expected_absent() {
+  local opt
+  for opt in $not_in_kernel; do [[ $opt == "$1" ]] && return 0; done
+  return 1
+}
 while IFS= read -r line; do
   case $line in
     '# CONFIG_'*' is not set')
@@ -102,7 +127,11 @@ while IFS= read -r line; do
       if ! grep -qxF -- "$line" .config; then
         opt=${line%%=*}
         final=$(grep -E "^$opt=|^# $opt is not set" .config || true)
-        dropped+=("$line (final: ${final:-absent})")
+        if expected_absent "$opt" && [[ -z $final ]]; then
+          absent+=("$opt")
+        else
+          dropped+=("$line (final: ${final:-absent})")
+        fi
       fi
       ;;
     *) lab_die "unrecognised line in $fragment_name: $line" ;;
@@ -112,10 +141,14 @@ if ((${#dropped[@]} > 0)); then
   printf '[lab]   dropped: %s\n' "${dropped[@]}" >&2
   lab_die "${#dropped[@]} option(s) of $fragment_name did not survive olddefconfig"
 fi
-lab_log "all $(grep -c '^CONFIG_\|^# CONFIG_.* is not set' "$fragment") fragment options present in .config"
+for opt in $not_in_kernel; do
+  grep -qE "^$opt=" .config && lab_die "Lab/kernels says $series lacks $opt, but it is in .config: fix the matrix line"
+done
+lab_log "$(($(grep -c '^CONFIG_\|^# CONFIG_.* is not set' "$fragment") - ${#absent[@]})) fragment options present in .config;" \
+  "not in Linux $series: ${absent[*]:-none}"
 
 jobs=$(nproc)
-lab_log "make -j$jobs bzImage (about 4 minutes on 2 cores)"
+lab_log "make -j$jobs bzImage (3 to 7 minutes on 2 cores)"
 step make ARCH=x86_64 -j"$jobs" bzImage
 release=$(make -s ARCH=x86_64 kernelrelease)
 
@@ -126,6 +159,7 @@ stage=$(mktemp -d "$cache_dir/.stage.XXXXXXXX")
 cp arch/x86/boot/bzImage "$stage/bzImage"
 cp .config "$stage/config"
 printf '%s\n' "$release" >"$stage/kernelrelease"
+printf '%s\n' ${absent[@]+"${absent[@]}"} >"$stage/not-in-kernel"
 if mv -T "$stage" "$dest" 2>/dev/null; then
   stage=
 else
