@@ -27,6 +27,16 @@ int hw_baseline_heap(int heap_fd, uint64_t len, uint64_t *ns) {
     return 0;
 }
 
+/* ION_IOC_ALLOC (cached, as IONHeap allocates), close. */
+int hw_baseline_ion(int ion_fd, uint64_t len, uint32_t heap_id_mask, uint64_t *ns) {
+    uint64_t start = hw_now_ns();
+    int fd;
+    if (hw_ion_alloc(ion_fd, len, heap_id_mask, hw_ION_FLAG_CACHED, &fd) != 0) return -1;
+    close(fd);
+    *ns = hw_now_ns() - start;
+    return 0;
+}
+
 /* memfd_create, ftruncate, F_SEAL_SHRINK, UDMABUF_CREATE, close both. */
 int hw_baseline_udmabuf(int udmabuf_fd, uint64_t len, uint64_t *ns) {
     uint64_t start = hw_now_ns();

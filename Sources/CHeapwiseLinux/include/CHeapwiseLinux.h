@@ -146,11 +146,14 @@ uint64_t hw_now_ns(void);
 int hw_baseline_heap(int heap_fd, uint64_t len, uint64_t *ns);
 int hw_baseline_udmabuf(int udmabuf_fd, uint64_t len, uint64_t *ns);
 int hw_baseline_memfd(uint64_t len, uint64_t *ns);
+int hw_baseline_ion(int ion_fd, uint64_t len, uint32_t heap_id_mask, uint64_t *ns);
 
 #include "hw_drm.h"
 
 #include "hw_v4l2.h"
 
 #include "hw_vfio.h"
+/* ION (Linux 4.12-5.10 staging), its structs and ioctls: ion.c. */
+#include "hw_ion.h"
 
 #endif

@@ -1,5 +1,6 @@
-/// What kind of memory a dma-buf heap hands out. The names follow the kernel's heaps
-/// (`drivers/dma-buf/heaps/system_heap.c`, `cma_heap.c`) and the common vendor ones.
+/// What kind of memory a heap hands out. The names follow the kernel's dma-buf heaps
+/// (`drivers/dma-buf/heaps/system_heap.c`, `cma_heap.c`), the common vendor ones, and the
+/// heap types of ION (`enum ion_heap_type`, `drivers/staging/android/uapi/ion.h`, ≤ 5.10).
 public enum HeapKind: String, Hashable, Sendable, CaseIterable {
     /// `system`: pages from the buddy allocator, scattered, cached.
     case system
@@ -7,8 +8,15 @@ public enum HeapKind: String, Hashable, Sendable, CaseIterable {
     case systemUncached = "system-uncached"
     /// A CMA area (`reserved`, `linux,cma`, `default_cma_region`, …): contiguous, scarce.
     case cma
-    /// A reserved-memory carveout with its own heap driver: contiguous, fixed size.
+    /// A reserved-memory carveout with its own heap driver: contiguous, fixed size
+    /// (`ION_HEAP_TYPE_CARVEOUT` too).
     case carveout
+    /// ION's `ION_HEAP_TYPE_SYSTEM_CONTIG`: `kmalloc`'d, so physically contiguous and cached,
+    /// and limited to what the page allocator can find in one piece.
+    case systemContig = "system-contig"
+    /// ION's `ION_HEAP_TYPE_CHUNK`: a reserved region handed out in fixed-size chunks, each
+    /// contiguous, the buffer as a whole not.
+    case chunk
     /// `/dev/udmabuf`: memfd pages turned into a dma-buf; scattered, cached.
     case udmabuf
     /// A plain memfd: CPU memory only, not a dma-buf; no device can import it.
@@ -19,9 +27,10 @@ public enum HeapKind: String, Hashable, Sendable, CaseIterable {
     // The defaults below are what a heap of the kind is unless a catalog says otherwise:
     // the one place both catalog files and live discovery take them from.
 
-    /// CMA areas and carveouts hand out physically contiguous memory; the rest scatter
-    /// (an unknown heap is assumed scattered: it never claims contiguity it lacks).
-    public var isContiguous: Bool { self == .cma || self == .carveout }
+    /// CMA areas, carveouts and ION's contiguous system heap hand out physically contiguous
+    /// memory; the rest scatter (an unknown heap is assumed scattered: it never claims
+    /// contiguity it lacks).
+    public var isContiguous: Bool { self == .cma || self == .carveout || self == .systemContig }
     /// Only the uncached system heap maps write-combined.
     public var isCached: Bool { self != .systemUncached }
     /// Every kind but memfd is a dma-buf a device can import.
@@ -55,10 +64,20 @@ public struct Heap: Hashable, Sendable {
     /// OMAP's DMM/TILER, which presents scattered or tiled memory at one contiguous address
     /// (`exporter_remaps: true`).
     public var exporterRemaps: Bool
+    /// For a heap of ION (`/dev/ion`, Linux 4.12 to 5.10), its heap id: allocations ask for
+    /// it as bit `1 << id` of `ION_IOC_ALLOC`'s mask. Nil for dma-buf heaps, udmabuf and memfd.
+    ///
+    /// Where a kernel has both, a dma-buf heap is preferred over an ION heap of the same
+    /// kind (`PlanRank.heapInterface`): ION is a staging driver whose uapi changed twice and
+    /// that left the kernel in 5.11, every ION buffer has the exporter name `ion` whatever its
+    /// heap (so accounting cannot tell its heaps apart), and a dma-buf heap is the interface
+    /// the same kernel keeps.
+    public var ionHeapID: Int?
 
     public init(
         name: String, kind: HeapKind, contiguous: Bool, addressBits: Int, cached: Bool,
-        capacity: Int? = nil, free: Int? = nil, deviceShareable: Bool = true, structPages: Bool = true, exporterRemaps: Bool = false
+        capacity: Int? = nil, free: Int? = nil, deviceShareable: Bool = true, structPages: Bool = true, exporterRemaps: Bool = false,
+        ionHeapID: Int? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -70,13 +89,17 @@ public struct Heap: Hashable, Sendable {
         self.deviceShareable = deviceShareable
         self.structPages = structPages
         self.exporterRemaps = exporterRemaps
+        self.ionHeapID = ionHeapID
     }
 
     /// A heap with its kind's defaults for contiguity, caching and shareability.
-    public init(name: String, kind: HeapKind, addressBits: Int, capacity: Int? = nil, free: Int? = nil) {
+    public init(name: String, kind: HeapKind, addressBits: Int, capacity: Int? = nil, free: Int? = nil, ionHeapID: Int? = nil) {
         self.init(name: name, kind: kind, contiguous: kind.isContiguous, addressBits: addressBits, cached: kind.isCached,
-                  capacity: capacity, free: free, deviceShareable: kind.isDeviceShareable)
+                  capacity: capacity, free: free, deviceShareable: kind.isDeviceShareable, ionHeapID: ionHeapID)
     }
+
+    /// Whether the heap is one of ION's (`ionHeapID`).
+    public var isION: Bool { ionHeapID != nil }
 
     /// Whether this heap's buffers are acceptable wherever `other`'s are: at least as
     /// contiguous, addressable by at least as narrow a DMA mask, no more cached, and as

@@ -7,8 +7,11 @@ public struct HeapsReport: Hashable, Sendable {
     public var heapDirectory: String
     /// What to do about a node this user cannot open.
     public var inaccessibleRemedy: String
+    /// What else this user should know about the machine's allocators (ION heaps it cannot list).
+    public var notes: [String]
 
-    public init(heaps: [DiscoveredHeap], ramTop: RAMTop, heapDirectory: String, inaccessibleRemedy: String) {
+    public init(heaps: [DiscoveredHeap], ramTop: RAMTop, heapDirectory: String, inaccessibleRemedy: String, notes: [String] = []) {
+        self.notes = notes
         self.heaps = heaps
         self.ramTop = ramTop
         self.heapDirectory = heapDirectory
@@ -26,7 +29,7 @@ public struct HeapsReport: Hashable, Sendable {
             ])
         }
         var lines = [table.render(), "", ramText]
-        if !heaps.contains(where: { $0.heap.kind != .memfd && $0.heap.kind != .udmabuf }) {
+        if !heaps.contains(where: { $0.heap.kind != .memfd && $0.heap.kind != .udmabuf }) && notes.isEmpty {
             lines.append("\nThis machine has no \(heapDirectory): plans use the built-in catalog, and allocation falls back to CPU-only memfd.")
         }
         for entry in heaps {
@@ -37,6 +40,7 @@ public struct HeapsReport: Hashable, Sendable {
         for entry in heaps where !entry.accessible {
             lines.append("note: \(entry.node): \(inaccessibleRemedy)")
         }
+        lines += notes.map { "note: " + $0 }
         return lines.joined(separator: "\n")
     }
 
@@ -56,6 +60,7 @@ public struct HeapsReport: Hashable, Sendable {
                 ("source", .string(ramTop.source.rawValue)),
             ])),
             ("heaps", heapsJSON),
+            ("notes", .array(notes.map(JSON.string))),
         ])
     }
 
@@ -65,6 +70,7 @@ public struct HeapsReport: Hashable, Sendable {
                 ("name", .string(entry.heap.name)),
                 ("kind", .string(entry.heap.kind.rawValue)),
                 ("node", .string(entry.node)),
+                ("ion_heap_id", entry.heap.ionHeapID.map(JSON.int) ?? .null),
                 ("contiguous", .bool(entry.heap.contiguous)),
                 ("cached", .bool(entry.heap.cached)),
                 ("address_bits", .int(entry.heap.addressBits)),

@@ -42,8 +42,8 @@ public struct Plan: Hashable, Sendable {
 /// compressed or tiled modifiers before LINEAR; then the consumers' preference before the
 /// producers' (the display or encoder at the end decides, as Wayland's dmabuf feedback
 /// tranches and GStreamer's downstream caps do); then heap hints, heap preference and
-/// scarcity; then
-/// fewer bytes. Ties are broken by codes and names so output is stable.
+/// scarcity; then a dma-buf heap before an ION heap that is otherwise its equal (`Heap.ionHeapID`
+/// says why); then fewer bytes. Ties are broken by codes and names so output is stable.
 struct PlanRank: Hashable, Sendable, Comparable {
     var pipelineFormat: Int
     /// How many producers' native precision the format loses.
@@ -60,6 +60,8 @@ struct PlanRank: Hashable, Sendable, Comparable {
     var heapMisses: Int
     var heapPreference: Int
     var heapScarcity: Int
+    /// 0 for a dma-buf heap (or udmabuf, memfd), 1 for an ION heap.
+    var heapInterface: Int
     var bytes: Int
     var fourcc: UInt32
     var modifier: UInt64
@@ -73,7 +75,7 @@ struct PlanRank: Hashable, Sendable, Comparable {
         let (a2, b2) = ((a.otherPreference, a.hintMisses, a.hintPreference, a.heapMisses, a.heapPreference, a.heapScarcity),
                         (b.otherPreference, b.hintMisses, b.hintPreference, b.heapMisses, b.heapPreference, b.heapScarcity))
         if a2 != b2 { return a2 < b2 }
-        return (a.bytes, a.fourcc, a.modifier, a.heapName) < (b.bytes, b.fourcc, b.modifier, b.heapName)
+        return (a.heapInterface, a.bytes, a.fourcc, a.modifier, a.heapName) < (b.heapInterface, b.bytes, b.fourcc, b.modifier, b.heapName)
     }
 }
 

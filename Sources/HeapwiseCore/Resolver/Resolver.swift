@@ -155,7 +155,7 @@ public struct Resolver: Sendable {
                     consumerPreference: preference.consumer, producerPreference: preference.producer, otherPreference: preference.other,
                     hintMisses: heap.order.hintMisses, hintPreference: heap.order.hintPosition,
                     heapMisses: heap.order.misses, heapPreference: heap.order.position, heapScarcity: heap.order.scarcity,
-                    bytes: layout.size, fourcc: format.fourcc.rawValue, modifier: modifier.rawValue,
+                    heapInterface: heap.order.interface, bytes: layout.size, fourcc: format.fourcc.rawValue, modifier: modifier.rawValue,
                     heapName: heap.heap.name
                 )
             ))
@@ -366,20 +366,23 @@ public struct Resolver: Sendable {
         // scattered memory would do (CMA areas are small and shared).
         let scarcity = (heap.contiguous ? 100 : 0) + (64 - heap.addressBits) + (heap.cached ? 0 : 1)
         return HeapOrder(hintMisses: hints.misses, hintPosition: hints.position, misses: profiles.misses,
-                         position: profiles.position, scarcity: scarcity)
+                         position: profiles.position, scarcity: scarcity, interface: heap.isION ? 1 : 0)
     }
 }
 
 /// A heap's place in one resolve's order: hints first (board knowledge, `HeapHint`), then the
-/// profiles' `heaps:` lists, then scarcity.
+/// profiles' `heaps:` lists, then scarcity, then a dma-buf heap before an ION heap
+/// (`Heap.ionHeapID` says why).
 struct HeapOrder: Comparable {
     var hintMisses: Int
     var hintPosition: Int
     var misses: Int
     var position: Int
     var scarcity: Int
+    var interface: Int
 
     static func < (a: Self, b: Self) -> Bool {
-        (a.hintMisses, a.hintPosition, a.misses, a.position, a.scarcity) < (b.hintMisses, b.hintPosition, b.misses, b.position, b.scarcity)
+        (a.hintMisses, a.hintPosition, a.misses, a.position, a.scarcity, a.interface)
+            < (b.hintMisses, b.hintPosition, b.misses, b.position, b.scarcity, b.interface)
     }
 }

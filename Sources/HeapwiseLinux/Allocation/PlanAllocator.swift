@@ -25,7 +25,7 @@ public struct PlanAllocator {
         switch heap.kind {
         case .memfd: return Memfd()
         case .udmabuf: return try Udmabuf()
-        default: return try DMAHeap(heap)
+        default: return heap.isION ? try IONHeap(heap) : try DMAHeap(heap)
         }
     }
 

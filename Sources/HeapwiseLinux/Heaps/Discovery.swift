@@ -1,8 +1,9 @@
 import Glibc
 import HeapwiseCore
 
-/// Finds the allocators of the running kernel: `/dev/dma_heap/*`, `/dev/udmabuf`, and
-/// memfd (always there), and describes each as the resolver's `Heap`.
+/// Finds the allocators of the running kernel: `/dev/dma_heap/*`, ION's heaps (`/dev/ion`,
+/// Linux 5.10 and older), `/dev/udmabuf`, and memfd (always there), and describes each as
+/// the resolver's `Heap`.
 public enum HeapDiscovery {
     public static let heapDirectory = "/dev/dma_heap"
 
@@ -22,10 +23,12 @@ public enum HeapDiscovery {
         return .other
     }
 
-    /// Every heap under `directory`, sorted by name, plus udmabuf when present. Their address
+    /// Every heap under `directory`, sorted by name, then ION's heaps in ION's order when
+    /// `ionPath` exists and this user can open it, plus udmabuf when present. Their address
     /// bits come from `ramTop`, which reads the same for every user.
     public static func discover(
-        directory: String = heapDirectory, includeUdmabuf: Bool = true, ramTop: RAMTop = RAMTopReader.read()
+        directory: String = heapDirectory, ionPath: String = IONHeap.devicePath, includeUdmabuf: Bool = true,
+        ramTop: RAMTop = RAMTopReader.read()
     ) -> [DiscoveredHeap] {
         let meminfo = ProcFiles.read("/proc/meminfo") ?? ""
         let physicalBits = ramTop.addressBits
@@ -48,6 +51,9 @@ public enum HeapDiscovery {
             }
             found.append(entry)
         }
+        if case let .heaps(ion) = discoverION(path: ionPath, physicalBits: physicalBits, meminfo: meminfo) {
+            found += ion
+        }
         if includeUdmabuf && DeviceNodes.isAccessible(Udmabuf.devicePath, F_OK) {
             var heap = Udmabuf.description
             heap.addressBits = physicalBits
@@ -55,6 +61,39 @@ public enum HeapDiscovery {
             found.append(DiscoveredHeap(heap: heap, node: Udmabuf.devicePath, accessible: DeviceNodes.isAccessible(Udmabuf.devicePath, R_OK | W_OK)))
         }
         return found
+    }
+
+    /// What `/dev/ion` offers this user.
+    public enum IONDiscovery {
+        /// The kernel has no ION (every kernel since 5.11, most before it outside Android).
+        case absent
+        case heaps([DiscoveredHeap])
+        /// The node exists but its heaps cannot be listed (0600 root, or a pre-4.12 ION).
+        case unlisted(LinuxError)
+    }
+
+    /// ION's heaps as catalog entries, `ion:<name>`, with their kind from the ION heap type.
+    /// Listing them takes opening the node, so a user who cannot open it sees `.unlisted`
+    /// (not an empty list: the heaps exist, this user just cannot use them).
+    public static func discoverION(path: String = IONHeap.devicePath, physicalBits: Int, meminfo: String) -> IONDiscovery {
+        guard DeviceNodes.isAccessible(path, F_OK) else { return .absent }
+        let descriptions: [IONHeap.Description]
+        do { descriptions = try IONHeap.queryHeaps(path: path) } catch { return .unlisted(error) }
+        return .heaps(descriptions.map { ion in
+            var heap = Heap(name: ion.catalogName, kind: ion.kind, addressBits: physicalBits, ionHeapID: ion.id)
+            var entry = DiscoveredHeap(heap: heap, node: path, accessible: true)
+            if ion.kind == .cma {
+                // ION's CMA heap is one per CMA area, named after it (`cma_get_name`).
+                heap.capacity = ProcFiles.meminfo("CmaTotal", from: meminfo)
+                heap.free = ProcFiles.meminfo("CmaFree", from: meminfo)
+                heap.addressBits = cmaAddressBits(physicalBits)
+                entry.heap = heap
+                let area = "/sys/kernel/mm/cma/\(ion.name)/"
+                entry.cmaPagesAllocated = ProcFiles.integer(area + "alloc_pages_success")
+                entry.cmaPagesFailed = ProcFiles.integer(area + "alloc_pages_fail")
+            }
+            return entry
+        })
     }
 
     /// The catalog `heapwise plan` uses: the live heaps when this machine has any, else the
@@ -70,11 +109,12 @@ public enum HeapDiscovery {
         return builtIn
     }
 
-    /// This machine's dma-buf heaps as a catalog, or nil when it has none.
-    public static func liveCatalog(directory: String = heapDirectory) -> HeapCatalog? {
-        let heaps = discover(directory: directory, includeUdmabuf: false)
+    /// This machine's dma-buf heaps and ION heaps as a catalog, or nil when it has none.
+    public static func liveCatalog(directory: String = heapDirectory, ionPath: String = IONHeap.devicePath) -> HeapCatalog? {
+        let heaps = discover(directory: directory, ionPath: ionPath, includeUdmabuf: false)
         guard !heaps.isEmpty else { return nil }
-        return HeapCatalog(heaps: heaps.map(\.heap), origin: "live: \(directory) on this machine")
+        let sources = [directory] + (heaps.contains(where: \.heap.isION) ? [ionPath] : [])
+        return HeapCatalog(heaps: heaps.map(\.heap), origin: "live: \(sources.joined(separator: " and ")) on this machine")
     }
 
     /// The default CMA area sits below 4 GiB on arm64 (`arm64_dma_phys_limit`,

@@ -25,6 +25,9 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
     // dma-buf, dma-buf heaps, udmabuf (`include/uapi/linux/dma-buf.h`, `dma-heap.h`, `udmabuf.h`).
     case dmaHeapAlloc, dmaBufSync, dmaBufSetName, dmaBufExportSyncFile, dmaBufImportSyncFile, udmabufCreate
 
+    // ION, Linux 4.12 to 5.10 (`drivers/staging/android/uapi/ion.h`).
+    case ionHeapQuery, ionAlloc
+
     // DRM (`include/uapi/drm/drm.h`, `drm_mode.h`).
     case drmVersion, drmGetCap, drmSetClientCap, drmGetResources, drmGetEncoder, drmGetConnector
     case drmGetPlaneResources, drmGetPlane, drmObjectGetProperties, drmGetProperty
@@ -97,6 +100,8 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case .dmaBufExportSyncFile: "DMA_BUF_IOCTL_EXPORT_SYNC_FILE"
         case .dmaBufImportSyncFile: "DMA_BUF_IOCTL_IMPORT_SYNC_FILE"
         case .udmabufCreate: "UDMABUF_CREATE"
+        case .ionHeapQuery: "ION_IOC_HEAP_QUERY"
+        case .ionAlloc: "ION_IOC_ALLOC"
         case .drmVersion: "DRM_IOCTL_VERSION"
         case .drmGetCap: "DRM_IOCTL_GET_CAP"
         case .drmSetClientCap: "DRM_IOCTL_SET_CLIENT_CAP"

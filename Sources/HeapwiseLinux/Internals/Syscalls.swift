@@ -254,6 +254,30 @@ enum Syscalls {
         perform(.dmaBufImportSyncFile, [Int(fd), Int(flags), Int(syncFD)]) { hw_dma_buf_import_sync_file(fd, flags, syncFD) }
     }
 
+    /// How many heaps ION has: `ION_IOC_HEAP_QUERY` with no buffer.
+    static func ionHeapCount(_ ionFD: Int32) -> Result<UInt32, Errno> {
+        var count: UInt32 = 0
+        return call(.ionHeapQuery, [Int(ionFD), 0]) { hw_ion_heap_count(ionFD, &count) }.map { _ in count }
+    }
+
+    /// Up to `max` of ION's heaps (`ION_IOC_HEAP_QUERY` into a buffer), in the kernel's order.
+    static func ionQueryHeaps(_ ionFD: Int32, max: Int) -> Result<[hw_ion_heap], Errno> {
+        var heaps = [hw_ion_heap](repeating: hw_ion_heap(), count: max)
+        var count: UInt32 = 0
+        return call(.ionHeapQuery, [Int(ionFD), max]) {
+            heaps.withUnsafeMutableBufferPointer { hw_ion_query_heaps(ionFD, $0.baseAddress, UInt32(max), &count) }
+        }.map { _ in Array(heaps.prefix(Int(count))) }
+    }
+
+    /// `ION_IOC_ALLOC` of `length` bytes from the heaps of `heapMask`, cached
+    /// (`ION_FLAG_CACHED`): the new dma-buf's descriptor.
+    static func ionAlloc(_ ionFD: Int32, length: UInt64, heapMask: UInt32) -> Result<Int32, Errno> {
+        var fd: Int32 = -1
+        return call(.ionAlloc, [Int(ionFD), Int(length), Int(heapMask)]) {
+            hw_ion_alloc(ionFD, length, heapMask, hw_ION_FLAG_CACHED, &fd)
+        }.map { _ in fd }
+    }
+
     static func udmabufCreate(_ deviceFD: Int32, memfd: Int32, offset: UInt64, size: UInt64) -> Result<Int32, Errno> {
         call(.udmabufCreate, [Int(deviceFD), Int(memfd), Int(offset), Int(size)]) {
             hw_udmabuf_create(deviceFD, memfd, hw_UDMABUF_FLAGS_CLOEXEC, offset, size)
