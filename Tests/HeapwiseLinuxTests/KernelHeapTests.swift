@@ -40,6 +40,18 @@ struct KernelHeapTests {
         #expect(mismatches == 0)
     }
 
+    /// fdinfo's generic lines gained `ino:` in 5.14; dma_buf_show_fdinfo's own lines are the
+    /// same on every lab kernel. Accounting identifies buffers by fstat either way.
+    @Test func fdinfoFieldsFollowTheKernel() throws {
+        let buffer = try heap("system").allocate(byteCount: 8192)
+        let text = try #require(ProcFiles.read("/proc/self/fdinfo/\(buffer.fd)"))
+        let keys = Set(text.split(separator: "\n").compactMap { $0.split(separator: ":").first.map(String.init) })
+        #expect(keys.isSuperset(of: ["pos", "flags", "mnt_id", "size", "count", "exp_name"]), "\(keys.sorted())")
+        #expect(keys.contains("ino") == KernelLab.has(.fdinfoInode), "\(keys.sorted())")
+        let info = try buffer.info()
+        #expect(info.size == 8192 && info.exporter == "system")
+    }
+
     @Test func namesAppearInFdinfo() throws {
         let buffer = try heap("system").allocate(byteCount: 4096)
         try buffer.setName("heapwise-camera-0")
@@ -53,6 +65,16 @@ struct KernelHeapTests {
     /// fresh buffer), and the buffer takes it back.
     @Test func syncFilesExportAndImport() throws {
         let buffer = try heap("system").allocate(byteCount: 4096)
+        guard KernelLab.has(.syncFile) else {
+            // Before 6.0 both ioctls are ENOTTY: a typed "unsupported" naming the kernel.
+            let export = #expect(throws: LinuxError.self) { try buffer.exportSyncFile(for: .write) }
+            #expect(export?.code == .unsupported && export?.operation == .dmaBufExportSyncFile)
+            #expect(export?.message.contains("not supported by this kernel") == true, "\(String(describing: export))")
+            let other = try heap("system").allocate(byteCount: 4096)
+            let fence = try? other.exportSyncFile(for: .write)
+            #expect(fence == nil)
+            return
+        }
         let fence = try buffer.exportSyncFile(for: .write)
         #expect(try Syscalls.readlink("/proc/self/fd/\(fence.fd)").get() == "anon_inode:sync_file")
         #expect(try fence.wait(timeoutMilliseconds: 1000))
@@ -175,7 +197,10 @@ struct KernelHeapTests {
     }
 
     @Test func udmabufSizeLimitIsEnforcedWithAClearError() throws {
-        let limit = try #require(Udmabuf.sizeLimit, "udmabuf exposes size_limit_mb")
+        // 6.1 and later have size_limit_mb as a module parameter; 5.10 has the same 64 MiB as a constant.
+        #expect(Udmabuf.isLimitAdjustable == KernelLab.has(.udmabufLimitParameters))
+        let limit = try #require(Udmabuf.sizeLimit, "udmabuf's size_limit_mb is known")
+        #expect(limit == 64 << 20, "the lab boots udmabuf with its default limit")
         do {
             _ = try Udmabuf().allocate(byteCount: limit + 4096)
             Issue.record("udmabuf allocated past its limit")

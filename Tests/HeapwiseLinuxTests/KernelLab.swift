@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import HeapwiseCore
 @testable import HeapwiseLinux
 
@@ -10,6 +11,38 @@ import HeapwiseCore
 /// was skipped.
 enum KernelLab {
     static let active = ProcessInfo.processInfo.environment["HEAPWISE_LAB"] == "1"
+
+    /// What the lab's kernels differ in (Lab/kernels). The host derives each kernel's set from
+    /// its build (`.config` and release) and passes it on the kernel command line; the payload
+    /// exports it as HEAPWISE_LAB_FEATURES (comma-separated raw values).
+    enum Feature: String, CaseIterable {
+        /// `/dev/ion` with the 4.12+ uapi (CONFIG_ION, staging, 5.10 and older).
+        case ion
+        /// `DMA_BUF_IOCTL_EXPORT_SYNC_FILE` and `IMPORT_SYNC_FILE` (Linux 6.0).
+        case syncFile = "sync-file"
+        /// `/sys/kernel/dmabuf/buffers` (CONFIG_DMABUF_SYSFS_STATS, 5.13 to 6.x).
+        case dmabufSysfsStats = "dmabuf-sysfs-stats"
+        /// `/sys/kernel/mm/cma/<area>/` counters (CONFIG_CMA_SYSFS, 5.14).
+        case cmaSysfs = "cma-sysfs"
+        /// `ino:` in every fdinfo file (fs/proc/fd.c, 5.14).
+        case fdinfoInode = "fdinfo-ino"
+        /// `module_param` list_limit and size_limit_mb of udmabuf (5.19; constants before).
+        case udmabufLimitParameters = "udmabuf-limit-parameters"
+    }
+
+    /// The features the lab's kernel has, as the host declared them.
+    static let features: Set<Feature> = Set(
+        (ProcessInfo.processInfo.environment["HEAPWISE_LAB_FEATURES"] ?? "").split(separator: ",")
+            .compactMap { Feature(rawValue: String($0)) })
+
+    static func has(_ feature: Feature) -> Bool { features.contains(feature) }
+
+    /// Enables a test on lab kernels that have `feature`. The skip reads "not applicable:
+    /// needs <feature>", which the payload counts per kernel; a test skipped for a feature the
+    /// kernel was declared to have fails the lab.
+    static func needs(_ feature: Feature) -> ConditionTrait {
+        .enabled(if: active && has(feature), "not applicable: needs \(feature.rawValue)")
+    }
 
     /// The number of open file descriptors of this process (`/proc/self/fd`).
     static func openDescriptorCount() -> Int {

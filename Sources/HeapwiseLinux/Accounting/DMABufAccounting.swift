@@ -386,7 +386,8 @@ public struct DMABufAccounting: Sendable {
     /// The CMA area behind the CMA heap, when there is exactly one (`/proc/meminfo` counts all
     /// areas together, so with several it cannot say which is which).
     public static func cmaAreas(of heaps: [DiscoveredHeap]) -> [DMABufSnapshot.CMAArea] {
-        let cma = heaps.filter { $0.heap.kind == .cma }
+        // ION's CMA heap of the same area (`ion:reserved` beside `reserved`) is the same memory.
+        let cma = heaps.filter { $0.heap.kind == .cma && !$0.heap.isION }
         guard cma.count == 1, let heap = cma.first, let total = heap.heap.capacity, let free = heap.heap.free else { return [] }
         return [.init(heap: heap.heap.name, total: total, free: free)]
     }

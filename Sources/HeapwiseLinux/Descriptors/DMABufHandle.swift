@@ -1,5 +1,6 @@
 import CHeapwiseLinux
 import Glibc
+import SystemPackage
 
 /// What every owner of a dma-buf descriptor can do with it, whether it is the single owner
 /// (`UniqueDMABuf`) or a shared, reference-counted one (`DMABuf`): read its identity and
@@ -60,7 +61,7 @@ extension DMABufHandle where Self: ~Copyable {
         switch Syscalls.dmaBufExportSyncFile(checkedFD(), flags: UInt32(access.syncFlags)) {
         case let .success(syncFD): return SyncFile(Descriptor(adopting: syncFD))
         case let .failure(errno):
-            throw .from(errno, node: origin, operation: .dmaBufExportSyncFile, message: "exporting a sync_file failed")
+            throw Self.syncFileError(errno, node: origin, operation: .dmaBufExportSyncFile, verb: "exporting")
         }
     }
 
@@ -68,8 +69,18 @@ extension DMABufHandle where Self: ~Copyable {
     /// The corresponding ioctl is `DMA_BUF_IOCTL_IMPORT_SYNC_FILE` (Linux 6.0+).
     public func importSyncFile(_ syncFile: SyncFile, for access: CPUAccess) throws(LinuxError) {
         if case let .failure(errno) = Syscalls.dmaBufImportSyncFile(checkedFD(), flags: UInt32(access.syncFlags), syncFD: syncFile.fd) {
-            throw .from(errno, node: origin, operation: .dmaBufImportSyncFile, message: "importing a sync_file failed")
+            throw Self.syncFileError(errno, node: origin, operation: .dmaBufImportSyncFile, verb: "importing")
         }
+    }
+
+    /// Kernels before 6.0 answer the sync_file ioctls with ENOTTY (dma_buf_ioctl's default case).
+    private static func syncFileError(_ errno: Errno, node: String, operation: KernelCall, verb: String) -> LinuxError {
+        var error = LinuxError.from(errno, node: node, operation: operation, message: "\(verb) a sync_file failed")
+        if errno == .inappropriateIOCTLForDevice {
+            error.message = "\(verb) a sync_file is not supported by this kernel (\(operation) arrived in Linux 6.0)"
+            error.remedy = "wait for the buffer's fences with poll() on the dma-buf instead"
+        }
+        return error
     }
 
     /// The raw descriptor, for the syscall funnel (-1 for a closed `DMABuf`).

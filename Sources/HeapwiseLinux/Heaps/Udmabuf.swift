@@ -31,15 +31,29 @@ public final class Udmabuf: BufferAllocator {
         device = try DeviceNodes.open(path, O_RDWR | O_CLOEXEC, message: "cannot open udmabuf")
     }
 
-    /// The kernel's per-buffer limit in bytes, when the module parameter is readable.
-    public static var sizeLimit: Int? { ProcFiles.integer(sizeLimitPath).map { $0 << 20 } }
+    /// udmabuf.c's `size_limit_mb` on kernels where it is a constant, not a module parameter
+    /// (Linux 5.10 has `static const size_t size_limit_mb = 64`; 6.1 has `module_param`).
+    public static let fixedSizeLimit = 64 << 20
+
+    /// The kernel's per-buffer limit in bytes: the module parameter where the kernel has it,
+    /// else the fixed limit of older kernels, which refuse a larger buffer with a bare EINVAL.
+    public static var sizeLimit: Int? {
+        if let megabytes = ProcFiles.integer(sizeLimitPath) { return megabytes << 20 }
+        return isLimitAdjustable ? nil : fixedSizeLimit
+    }
+
+    /// Whether the running kernel has udmabuf's limit parameters (`/sys/module/udmabuf/parameters`
+    /// exists for a built-in module only when it declares parameters).
+    static var isLimitAdjustable: Bool { UserFiles.exists("/sys/module/udmabuf/parameters") }
 
     public func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
         if let limit, length > limit {
             throw LinuxError(
                 code: .limitExceeded, node: node, operation: .udmabufCreate,
-                message: "udmabuf buffers are limited to \(ByteCount.format(limit)) (\(Self.sizeLimitPath)); \(ByteCount.format(length)) asked",
-                remedy: "raise the limit (udmabuf.size_limit_mb=N on the kernel command line) or use a dma-buf heap"
+                message: "udmabuf buffers are limited to \(ByteCount.format(limit)) (size_limit_mb); \(ByteCount.format(length)) asked",
+                remedy: Self.isLimitAdjustable
+                    ? "raise the limit (\(Self.sizeLimitPath), or udmabuf.size_limit_mb=N on the kernel command line) or use a dma-buf heap"
+                    : "this kernel's udmabuf has a fixed limit (no size_limit_mb parameter): use a dma-buf heap"
             )
         }
         let memfd = try Memfd.createSealedAgainstShrinking(length: length, name: "heapwise-udmabuf")
