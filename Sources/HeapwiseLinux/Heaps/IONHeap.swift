@@ -52,8 +52,7 @@ public final class IONHeap: BufferAllocator {
             var error = LinuxError.from(errno, node: node, operation: .ionAlloc,
                                         message: "allocating \(ByteCount.format(length)) from ION heap '\(heap.name)' failed")
             if errno == .operationNotSupportedByDevice {
-                // ion_alloc: no heap of the mask exists (any more).
-                error.code = .notFound
+                // ion_alloc: no heap of the mask exists (any more). `from` already says notFound.
                 error.remedy = "ION has no heap with id \(mask.trailingZeroBitCount); 'heapwise heaps' lists the heaps it has"
             }
             throw error
