@@ -39,6 +39,16 @@ import Testing
         #expect(try resolve([(deep, "write"), (Self.vkms, "scanout")]).chosen?.format.name == "XRGB16161616")
     }
 
+    /// 6.12's vkms lists ARGB8888 before XRGB8888; a camera without alpha still gets
+    /// XRGB8888, as its alpha bytes would hold whatever the camera leaves there.
+    @Test func aCameraWithoutAlphaGetsNoAlphaChannelWhateverTheDisplaysOrder() throws {
+        let display = "name: display\nusages: { scanout: { formats: [ARGB8888, XRGB8888, RGB565] } }"
+        let r = try resolve([(Self.vivid, "write"), (display, "scanout")])
+        #expect(distinct(r, \.format.name) == ["XRGB8888", "ARGB8888", "RGB565"], "invented alpha ranks after none, before lost bits")
+        let withAlpha = "name: alpha-camera\nusages: { write: { formats: [ARGB8888, XRGB8888] } }"
+        #expect(try resolve([(withAlpha, "write"), (display, "scanout")]).chosen?.format.name == "ARGB8888", "a producer with alpha keeps it")
+    }
+
     @Test func aFourTwoZeroDecoderFeedsNV12NotRGB() throws {
         let decoder = "name: decoder\nusages: { decode: { formats: [NV12, XRGB8888] } }"
         let display = "name: display\nusages: { scanout: { formats: [XRGB8888, NV12] } }"

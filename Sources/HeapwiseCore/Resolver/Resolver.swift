@@ -198,11 +198,21 @@ public struct Resolver: Sendable {
         var consumer = 0, producer = 0, other = 0
     }
 
-    /// How many producers' native precision (their first-listed format's) `format` loses.
+    /// What `format` does to the producers' native precision (their first-listed format's):
+    /// 2 for each producer whose bits, chroma or alpha it loses, and 1 for each whose image
+    /// has no alpha where `format` has one. An alpha channel the producer does not fill holds
+    /// whatever it leaves there (vivid writes its `alpha_component` control, 0 by default,
+    /// which a blending plane shows as transparent), so for a YUYV camera XRGB8888 ranks
+    /// before ARGB8888 even where the display lists ARGB8888 first (6.12's vkms does).
     static func precisionLoss(_ format: FormatInfo, _ participants: [Participant]) -> Int {
         var loss = 0
         for p in participants where p.usage.role == .producer {
-            if let native = p.usage.formats.first?.format, !format.precision.keeps(native.precision) { loss += 1 }
+            guard let native = p.usage.formats.first?.format.precision else { continue }
+            if !format.precision.keeps(native) {
+                loss += 2
+            } else if format.precision.hasAlpha && !native.hasAlpha {
+                loss += 1
+            }
         }
         return loss
     }
