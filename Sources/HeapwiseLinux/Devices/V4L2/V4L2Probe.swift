@@ -115,12 +115,24 @@ extension V4L2Device {
     /// are tried, and the step is tried one step above the first size the driver keeps: a
     /// size it moves to the next multiple gives the real step. Discrete lists are kept as
     /// listed (each size is a mode the driver sets exactly).
+    ///
+    /// A driver that reports nothing gets the range its TRY_FMT clamps to, as GStreamer's
+    /// v4l2src does: 1×1 and 32768×32768 are tried, and the step as above. Some drivers mean
+    /// to list sizes and fail: 6.12's vimc capture looks the pixel format up as a media bus
+    /// code in `vimc_capture_enum_framesizes` and answers EINVAL, while its TRY_FMT clamps to
+    /// 16×16 and up. A driver whose TRY_FMT gives one size whatever is asked gets that size.
     private func refined(_ sizes: V4L2FrameSizes, _ code: FourCC, type: V4L2BufferType) -> V4L2FrameSizes {
-        guard case let .stepwise(min, max, step) = sizes else { return sizes }
         func tried(_ width: Int, _ height: Int) -> V4L2Size? {
             (try? tryFormat(V4L2Format(type: type, width: width, height: height, pixelFormat: code)))
                 .flatMap { $0.pixelFormat == code ? V4L2Size(width: $0.width, height: $0.height) : nil }
         }
+        if case .unreported = sizes {
+            guard let low = tried(1, 1), let high = tried(1 << 15, 1 << 15), low.width <= high.width, low.height <= high.height
+            else { return sizes }
+            if low == high { return .discrete([low]) }
+            return refined(.stepwise(min: low, max: high, step: V4L2Size(width: 1, height: 1)), code, type: type)
+        }
+        guard case let .stepwise(min, max, step) = sizes else { return sizes }
         guard let low = tried(min.width, min.height), let high = tried(max.width, max.height),
               low.width >= min.width, low.height >= min.height, high.width <= max.width, high.height <= max.height,
               low.width <= high.width, low.height <= high.height
