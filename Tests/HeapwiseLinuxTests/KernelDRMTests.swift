@@ -37,7 +37,9 @@ struct KernelDRMTests {
         for line in probe.summary { print("drm probe vkms: \(line)") }
         #expect(probe.version.driver == "vkms")
         #expect(probe.clientCapabilities.isSuperset(of: [.universalPlanes, .atomic, .writebackConnectors]))
-        #expect(probe.capabilities.primeImport && probe.capabilities.primeExport)
+        #expect(probe.capabilities.primeImport)
+        #expect(probe.capabilities.primeExport == KernelLab.has(.vkmsPrimeExport),
+                "DRM_PRIME_CAP_EXPORT of vkms follows the kernel (declared vkms-prime-export: \(KernelLab.has(.vkmsPrimeExport)))")
         #expect(probe.capabilities.addFB2Modifiers == true)
         #expect(probe.capabilities.cursorWidth == 512 && probe.capabilities.cursorHeight == 512)
 
@@ -80,6 +82,8 @@ struct KernelDRMTests {
     /// PRIME import of heap and udmabuf dma-bufs: the device takes a reference to the
     /// dma-buf (its fdinfo count rises), a second import shares the kernel's handle, export
     /// gives back the same dma-buf, and releasing the last handle drops the reference.
+    /// Where the driver cannot export (vkms of 5.10), export fails as unsupported, naming
+    /// the missing capability.
     @Test(arguments: ["vkms", "vgem"])
     func primeImportsHeapAndUdmabufBuffers(_ driver: String) throws {
         let device = try device(driver)
@@ -91,12 +95,17 @@ struct KernelDRMTests {
             #expect(try #require(try buffer.info().count) > before)
             let again = try device.importBuffer(buffer)
             #expect(again.handle == handle.handle)
-            let exported = try device.exportBuffer(handle)
-            #expect(try exported.inode() == buffer.inode())
-            exported.close()
-            handle.release()
-            // `again` still holds the shared handle.
-            try device.exportBuffer(again).close()
+            if device.capabilities().primeExport {
+                let exported = try device.exportBuffer(handle)
+                #expect(try exported.inode() == buffer.inode())
+                exported.close()
+                handle.release()
+                // `again` still holds the shared handle.
+                try device.exportBuffer(again).close()
+            } else {
+                try Self.expectExportRefused(device, handle)
+                handle.release()
+            }
             again.release()
             #expect(try buffer.info().count == before, "\(driver) released its reference to the \(buffer.origin) dma-buf")
             if case let .failure(errno) = Syscalls.drmGemClose(device.fd, handle: handle.handle) {
@@ -105,6 +114,16 @@ struct KernelDRMTests {
                 Issue.record("GEM handle \(handle.handle) was still open after the last release")
             }
         }
+    }
+
+    /// A driver without DRM_PRIME_CAP_EXPORT answers PRIME_HANDLE_TO_FD with ENOSYS: an
+    /// unsupported error that names the capability, and no descriptor.
+    static func expectExportRefused(_ device: DRMDevice, _ handle: GEMHandle) throws {
+        let before = KernelLab.openDescriptorCount()
+        let error = #expect(throws: LinuxError.self) { try device.exportBuffer(handle) }
+        #expect(error?.code == .unsupported && error?.errno == .noFunction, "\(String(describing: error))")
+        #expect(error?.remedy?.contains("DRM_PRIME_CAP_EXPORT") == true, "\(String(describing: error))")
+        #expect(KernelLab.openDescriptorCount() == before)
     }
 
     @Test func aPlanForTheProbedScanoutBecomesFramebuffers() throws {
@@ -148,7 +167,8 @@ struct KernelDRMTests {
     /// dma-buf is scanned out by an atomic modeset on Virtual-1, vkms's writeback connector
     /// writes the composed frame into a second system-heap dma-buf, and once the writeback
     /// fence signals the CPU reads back exactly the pixels it wrote.
-    @Test func modesetAndWritebackGiveBackThePixels() throws {
+    @Test(KernelLab.needs(.vkmsImportedScanout))
+    func modesetAndWritebackGiveBackThePixels() throws {
         let vkms = try device("vkms")
         let probe = try vkms.probe()
         let path = try #require(probe.displayPath(connector: "Virtual-1"), "vkms has a display path on Virtual-1")
@@ -200,6 +220,30 @@ struct KernelDRMTests {
         print("drm writeback: \(Self.width)x\(Self.height) \(plan.format.name)/\(plan.modifier.name) pitch \(pitch), CRTC \(path.crtc), plane \(path.primaryPlane.id), \(path.connector.name) + \(writeback.name): \(Self.width * Self.height - mismatches) of \(Self.width * Self.height) pixels match")
         #expect(mismatches == 0)
         try vkms.disable(path)
+    }
+
+    /// On a vkms that would free an imported buffer's pages after composing it (5.10), `show`
+    /// refuses before any commit, saying why; elsewhere the guard lets it through.
+    @Test func showRefusesImportedScanoutOnlyWhereVkmsWouldCorruptMemory() throws {
+        let vkms = try device("vkms")
+        let probe = try vkms.probe()
+        let path = try #require(probe.displayPath(connector: "Virtual-1"), "vkms has a display path on Virtual-1")
+        let mode = try #require(path.connector.modes.first { $0.width == Self.width && $0.height == Self.height })
+        if KernelLab.has(.vkmsImportedScanout) {
+            try vkms.refuseUnsafeImportedScanout()
+            return
+        }
+        let profile = probe.profile(name: "vkms")
+        let pipeline = Pipeline(width: Self.width, height: Self.height, count: 1, formats: [try FormatInfo.parse("XRGB8888")],
+                                participants: [Participant(device: profile, usage: try #require(profile.usage(named: "scanout")))])
+        let plan = try #require(Resolver(catalog: HeapDiscovery.catalog()).resolve(pipeline).chosen)
+        let buffer = try systemHeap().allocate(byteCount: plan.layout.buffers[0].size)
+        let framebuffer = try vkms.addFramebuffer(plan, width: Self.width, height: Self.height, buffers: [buffer])
+        let error = #expect(throws: LinuxError.self) { try vkms.show(framebuffer, mode: mode, on: path) }
+        #expect(error?.code == .unsupported && error?.operation == .drmAtomic, "\(String(describing: error))")
+        #expect(error?.message.contains("page references") == true && error?.remedy != nil, "\(String(describing: error))")
+        #expect(try vkms.properties(of: path.primaryPlane.id, .plane)["FB_ID"]?.value == 0, "nothing was committed")
+        framebuffer.remove()
     }
 
     /// Only the DRM master may commit: a second descriptor of the same card gets EACCES, and

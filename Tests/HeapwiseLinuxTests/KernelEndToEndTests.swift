@@ -12,7 +12,10 @@ struct KernelEndToEndTests {
     static let width = 640
     static let height = 480
 
-    @Test func vividToVkmsWithZeroCopies() throws {
+    /// Not on 5.10, whose vkms frees an imported buffer's pages after composing it
+    /// (`DRMDevice.refuseUnsafeImportedScanout`).
+    @Test(KernelLab.needs(.vkmsImportedScanout))
+    func vividToVkmsWithZeroCopies() throws {
         // 1. Probe both devices by driver name and resolve one plan.
         let camera = try ProbedDevices.profile(DeviceReference(kind: .v4l2, driver: "vivid"), width: Self.width, height: Self.height)
         let display = try ProbedDevices.profile(DeviceReference(kind: .drm, driver: "vkms"))

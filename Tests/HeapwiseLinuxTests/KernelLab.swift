@@ -26,8 +26,17 @@ enum KernelLab {
         case cmaSysfs = "cma-sysfs"
         /// `ino:` in every fdinfo file (fs/proc/fd.c, 5.14).
         case fdinfoInode = "fdinfo-ino"
-        /// `module_param` list_limit and size_limit_mb of udmabuf (5.19; constants before).
+        /// `module_param` list_limit and size_limit_mb of udmabuf (6.1's udmabuf.c; 5.10's has
+        /// them as constants).
         case udmabufLimitParameters = "udmabuf-limit-parameters"
+        /// vkms exports GEM objects (`DRM_IOCTL_PRIME_HANDLE_TO_FD`, `DRM_PRIME_CAP_EXPORT`):
+        /// 6.1's vkms does through the shmem GEM helpers; 5.10's sets no `prime_handle_to_fd`,
+        /// so the ioctl fails with ENOSYS there, even for a buffer it imported.
+        case vkmsPrimeExport = "vkms-prime-export"
+        /// vkms composes and writes back imported dma-bufs safely. 5.10's vkms puts page
+        /// references it never took when it unmaps an imported buffer after a commit
+        /// (`vkms_gem_vunmap`), so Heapwise refuses `show` there (`refuseUnsafeImportedScanout`).
+        case vkmsImportedScanout = "vkms-imported-scanout"
     }
 
     /// The features the lab's kernel has, as the host declared them.

@@ -55,8 +55,11 @@ extension DRMDevice {
     /// capture, the writeback connector's `CRTC_ID` and `WRITEBACK_FB_ID`, whose framebuffer
     /// must match the mode's size and be one of `WRITEBACK_PIXEL_FORMATS`.
     /// The corresponding ioctl is `DRM_IOCTL_MODE_ATOMIC` with `DRM_MODE_ATOMIC_ALLOW_MODESET`.
+    /// Refused (unsupported) on a vkms that would corrupt memory scanning out an imported
+    /// buffer (`refuseUnsafeImportedScanout`, 5.10).
     @discardableResult
     public func show(_ framebuffer: DRMFramebuffer, mode: DRMMode, on path: DRMDisplayPath, capture: DRMFramebuffer? = nil) throws(LinuxError) -> SyncFile? {
+        try refuseUnsafeImportedScanout()
         let blob = try createModeBlob(mode)
         var request = AtomicRequest(self)
         try request.set(.crtc, path.crtc, "MODE_ID", UInt64(blob.id))

@@ -70,7 +70,13 @@ extension DRMDevice {
         case let .success(bufferFD):
             return DMABuf(adopting: Descriptor(adopting: bufferFD), size: handle.size, origin: "\(path) (\(driver) GEM handle \(handle.handle))")
         case let .failure(errno):
-            throw error(errno, .drmPrimeHandleToFD, "exporting GEM handle \(handle.handle) failed")
+            var failure = error(errno, .drmPrimeHandleToFD, "exporting GEM handle \(handle.handle) failed")
+            if failure.code == .unsupported {
+                // drm_prime_handle_to_fd_ioctl answers ENOSYS when the driver has no
+                // prime_handle_to_fd (vkms before it moved to the shmem GEM helpers).
+                failure.remedy = "\(driver) cannot export dma-bufs (DRM_CAP_PRIME has no DRM_PRIME_CAP_EXPORT); share the buffer from its exporter instead"
+            }
+            throw failure
         }
     }
 
