@@ -16,6 +16,10 @@
 #   fdinfo-ino                release 5.14 or later (fs/proc/fd.c prints ino:)
 #   udmabuf-limit-parameters  release 6.1 or later: udmabuf.c has list_limit and size_limit_mb
 #                             as module_param in 6.1, as constants in 5.10
+#   vkms-prime-export         release 6.1 or later: 6.1's vkms exports through the shmem GEM
+#                             helpers; 5.10's has no prime_handle_to_fd (ENOSYS)
+#   vkms-imported-scanout     release 6.1 or later: 5.10's vkms_gem_vunmap puts the pages of an
+#                             imported buffer it never took a reference to
 set -euo pipefail
 
 lab_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,7 +48,7 @@ features_of() { # kernel cache directory
   grep -q '^CONFIG_DMABUF_SYSFS_STATS=y' "$config" && features+=(dmabuf-sysfs-stats)
   at_least "$release" 6.0 && features+=(sync-file)
   at_least "$release" 5.14 && features+=(fdinfo-ino)
-  at_least "$release" 6.1 && features+=(udmabuf-limit-parameters)
+  at_least "$release" 6.1 && features+=(udmabuf-limit-parameters vkms-prime-export vkms-imported-scanout)
   local IFS=,
   echo "${features[*]}"
 }
@@ -60,7 +64,7 @@ for series in "${series_list[@]}"; do
   entry=$(dirname "$kernel")
   release=$(cat "$entry/kernelrelease")
   features=$(features_of "$entry")
-  lacks=$(cat "$entry/not-in-kernel" 2>/dev/null | tr '\n' ' ' || true)
+  lacks=$(paste -sd ' ' "$entry/not-in-kernel" 2>/dev/null || true)
   echo "== linux $release (series $series): features ${features:-none}; fragment options not in this kernel: ${lacks:-none}"
   out=$out_root/linux-$series
   set +e

@@ -5,8 +5,9 @@
 #      the broker's and the IOVA allocator's under AddressSanitizer (scripts/sanitize.sh address), the
 #      residency model under spin (scripts/model-check.sh), and a minute of libFuzzer on the
 #      profile/pipeline readers and the broker's decoder (scripts/fuzz.sh)
-#   2. the kernel lab: the same test bundle and the CLI inside a real Linux 6.1 under qemu,
-#      with dma-buf heaps, udmabuf, vkms, vgem and vivid, where the kernel tests must run.
+#   2. the kernel lab matrix (Lab/matrix.sh): the same payload (test bundle and CLI) inside each
+#      kernel of Lab/kernels under qemu (5.10 with ION, 6.1, 6.12), with dma-buf heaps, udmabuf,
+#      vkms, vgem and vivid, where the kernel tests must run; one line per kernel, then the total.
 # HEAPWISE_SKIP_LAB=1 runs only step 1 (for a quick edit-test loop; CI never sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,18 +59,19 @@ if [ "${HEAPWISE_SKIP_LAB:-0}" = 1 ]; then
   exit 0
 fi
 
-echo "== kernel lab"
+echo "== kernel lab (every kernel of Lab/kernels, one after another)"
+rm -f "${HEAPWISE_LAB_OUT:-lab-out}/matrix.txt"
 Lab/payloads/heapwise/build.sh lab-out/payload
 set +e
-Lab/run.sh --payload lab-out/payload --timeout 900
-lab_status=$?
+Lab/matrix.sh lab-out/payload 2>&1 | tee lab-out/matrix.log
+lab_status=${PIPESTATUS[0]}
 set -e
-lab_line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "${HEAPWISE_LAB_OUT:-lab-out}/serial.log" | tail -n 1 || true)
+lab_line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed$' lab-out/matrix.log | tail -n 1 || true)
 lab_passed=$(sed -nE 's/^([0-9]+) passed.*/\1/p' <<<"$lab_line")
 lab_failed=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$lab_line")
 if [ "$lab_status" -ne 0 ] && [ "${lab_failed:-0}" -eq 0 ]; then lab_failed=1; fi
 
 echo "host: $host_summary"
-echo "lab: ${lab_line:-no result}"
+sed 's/^/lab: /' "${HEAPWISE_LAB_OUT:-lab-out}/matrix.txt" 2>/dev/null || echo "lab: no result"
 echo "$((host_count + ${lab_passed:-0})) passed, ${lab_failed:-1} failed"
 [ "$lab_status" -eq 0 ]

@@ -42,9 +42,10 @@ public final class Udmabuf: BufferAllocator {
         return isLimitAdjustable ? nil : fixedSizeLimit
     }
 
-    /// Whether the running kernel has udmabuf's limit parameters (`/sys/module/udmabuf/parameters`
-    /// exists for a built-in module only when it declares parameters).
-    static var isLimitAdjustable: Bool { UserFiles.exists("/sys/module/udmabuf/parameters") }
+    /// Whether the running kernel has udmabuf's limit parameters: sysfs shows a built-in
+    /// module's `module_param`s under `/sys/module/udmabuf/parameters/`, and 5.10's udmabuf
+    /// has its limits as constants, so the file is absent there.
+    static var isLimitAdjustable: Bool { UserFiles.exists(sizeLimitPath) }
 
     public func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
         if let limit, length > limit {
