@@ -87,11 +87,11 @@ import HeapwiseCore
         #expect(throws: FormatBlobError.self) { try FormatBlob.parseInFormats(lying) }
     }
 
-    @Test func withoutInFormatsTheModifierFollowsTheCapability() {
+    /// A plane without IN_FORMATS takes flagless framebuffers, which the kernel records as
+    /// LINEAR (drm_helper_mode_fill_fb_struct): so a V4L2 camera's LINEAR buffers meet it.
+    @Test func withoutInFormatsEveryFormatIsLinear() {
         let codes = [FourCC(rawValue: Self.xrgb)]
-        #expect(FormatBlob.implicitPairs(formats: codes, addFB2Modifiers: true).map(\.modifier) == [.linear])
-        #expect(FormatBlob.implicitPairs(formats: codes, addFB2Modifiers: false).map(\.modifier) == [.invalid])
-        #expect(FormatBlob.implicitPairs(formats: codes, addFB2Modifiers: nil).map(\.modifier) == [.invalid])
+        #expect(FormatBlob.implicitPairs(formats: codes).map(\.modifier) == [.linear])
     }
 
     @Test func writebackFormatsAreAPlainFourCCArray() {

@@ -76,7 +76,9 @@ extension DRMDevice {
 
     /// Creates a framebuffer from explicit planes (indexed by the format's plane number).
     /// Flags `DRM_MODE_FB_MODIFIERS` unless `modifier` is `INVALID`, the implicit modifier,
-    /// for which the driver picks the layout. The corresponding ioctl is `DRM_IOCTL_MODE_ADDFB2`.
+    /// for which the driver picks the layout, or the driver takes no modifiers
+    /// (`DRM_CAP_ADDFB2_MODIFIERS` off), where `LINEAR` goes without the flag and any other
+    /// modifier is refused before the ioctl. The corresponding ioctl is `DRM_IOCTL_MODE_ADDFB2`.
     ///
     /// A refusal throws a `LinuxError` naming the driver, the ioctl, errno, what Heapwise
     /// passed (format, size, pitches, offsets) and, where one applies, the kernel check it failed.
@@ -91,7 +93,15 @@ extension DRMDevice {
                              message: "\(driver): \(request.summary) does not fit DRM_IOCTL_MODE_ADDFB2 (1 to 4 planes, 32-bit sizes)")
         }
         func padded<T: FixedWidthInteger>(_ values: [T]) -> [T] { values + Array(repeating: 0, count: 4 - values.count) }
-        let explicit = modifier != .invalid
+        // A driver without DRM_CAP_ADDFB2_MODIFIERS refuses the flag (framebuffer_check) and
+        // records a flagless framebuffer as LINEAR, so LINEAR goes without it there.
+        let takesModifiers = capability(hw_DRM_CAP_ADDFB2_MODIFIERS).map { $0 != 0 } ?? false
+        if !takesModifiers && modifier != .linear && modifier != .invalid {
+            throw LinuxError(code: .unsupported, node: path, operation: .drmAddFB2,
+                             message: "\(driver): \(request.summary): this driver takes no modifiers (no DRM_CAP_ADDFB2_MODIFIERS), so its framebuffers are LINEAR",
+                             remedy: "plan with this device's probed profile, which offers LINEAR only")
+        }
+        let explicit = modifier != .invalid && takesModifiers
         let result = Syscalls.drmAddFB2(
             fd, width: UInt32(width), height: UInt32(height), format: format.rawValue,
             flags: explicit ? hw_DRM_MODE_FB_MODIFIERS : 0,

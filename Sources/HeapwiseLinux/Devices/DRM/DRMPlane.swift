@@ -50,10 +50,10 @@ extension DRMDevice {
     ///
     /// The corresponding ioctls are `DRM_IOCTL_MODE_GETPLANERESOURCES`, `DRM_IOCTL_MODE_GETPLANE`,
     /// `DRM_IOCTL_MODE_OBJ_GETPROPERTIES` (+ `GETPROPERTY`) and `DRM_IOCTL_MODE_GETPROPBLOB`.
-    public func planes(addFB2Modifiers: Bool?) throws(LinuxError) -> [DRMPlane] {
+    public func planes() throws(LinuxError) -> [DRMPlane] {
         var planes: [DRMPlane] = []
         for id in try planeIDs() {
-            planes.append(try plane(id, addFB2Modifiers: addFB2Modifiers))
+            planes.append(try plane(id))
         }
         return planes
     }
@@ -72,7 +72,7 @@ extension DRMDevice {
         throw LinuxError(code: .failed, node: path, operation: .drmGetPlaneResources, message: "\(driver): the plane list kept changing")
     }
 
-    func plane(_ id: UInt32, addFB2Modifiers: Bool?) throws(LinuxError) -> DRMPlane {
+    func plane(_ id: UInt32) throws(LinuxError) -> DRMPlane {
         var info = hw_drm_plane()
         var formats: [UInt32] = []
         // A plane's format list is fixed at init (`__drm_universal_plane_init`): the second call fits.
@@ -91,7 +91,7 @@ extension DRMDevice {
         if let entry = properties["type"], let name = entry.info.enumNames[entry.value] {
             type = DRMPlaneType(propertyName: name)
         }
-        var pairs = FormatBlob.implicitPairs(formats: fourccs, addFB2Modifiers: addFB2Modifiers)
+        var pairs = FormatBlob.implicitPairs(formats: fourccs)
         var hasInFormats = false
         var notes: [String] = []
         if let blobID = properties["IN_FORMATS"]?.value, blobID != 0 {

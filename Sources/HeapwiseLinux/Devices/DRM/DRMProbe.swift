@@ -49,7 +49,7 @@ extension DRMDevice {
                 probe.writebackFormats[id] = try writebackFormats(connector)
             }
         }
-        probe.planes = try planes(addFB2Modifiers: capabilities.addFB2Modifiers)
+        probe.planes = try planes()
         return probe
     }
 }

@@ -89,11 +89,11 @@ extension DRMProbe {
             sources: sources, constraints: constraints, usages: usages)
     }
 
-    /// What the writeback engine writes: its formats, with `LINEAR` when framebuffers take
-    /// explicit modifiers and the implicit `INVALID` otherwise (the writeback property has no
-    /// modifier list; drivers write linearly).
+    /// What the writeback engine writes: its formats, with `LINEAR` (the writeback property
+    /// has no modifier list; drivers write linearly, and a framebuffer made without
+    /// `DRM_MODE_FB_MODIFIERS` is `LINEAR` to the kernel, `FormatBlob.implicitPairs`).
     var writebackPairs: [FormatModifierPair] {
-        let modifier: Modifier = capabilities.addFB2Modifiers == true ? .linear : .invalid
+        let modifier = Modifier.linear
         var codes: [FourCC] = []
         for connector in connectors where connector.isWriteback {
             for code in writebackFormats[connector.id] ?? [] where !codes.contains(code) { codes.append(code) }

@@ -83,21 +83,20 @@ public enum FormatBlob {
     }
 
     /// The pairs a plane accepts when it has no `IN_FORMATS` blob, from its plain format list
-    /// (`DRM_IOCTL_MODE_GETPLANE`).
+    /// (`DRM_IOCTL_MODE_GETPLANE`): each format with `LINEAR`.
     ///
     /// The kernel documents the property's absence as "the plane doesn't support buffers with
-    /// modifiers" (`drm_plane.c`, IN_FORMATS), and since Linux 5.1 every plane of a driver
-    /// with `DRM_CAP_ADDFB2_MODIFIERS` has the blob. So without a blob:
-    /// - the capability off (or unanswered) means framebuffers are made without
-    ///   `DRM_MODE_FB_MODIFIERS` and the layout is the driver's implicit choice: `INVALID`,
-    ///   which the resolver matches only with itself, as it should;
-    /// - the capability on is the pre-5.1 inconsistency the same comment warns about: the
-    ///   driver takes explicit modifiers but did not list them, and `LINEAR` is the one layout
-    ///   every such driver handles (the core itself assumes it, `default_modifiers` in
-    ///   `__drm_universal_plane_init`), so the plane is offered with `LINEAR`.
-    public static func implicitPairs(formats: [FourCC], addFB2Modifiers: Bool?) -> [FormatModifierPair] {
-        let modifier: Modifier = addFB2Modifiers == true ? .linear : .invalid
-        return formats.map { FormatModifierPair(format: $0, modifier: modifier) }
+    /// modifiers" (`drm_plane.c`, IN_FORMATS); such a driver (5.10's vkms, many vendor display
+    /// drivers) takes framebuffers without `DRM_MODE_FB_MODIFIERS`, where `framebuffer_check`
+    /// demands `modifier[0] == 0` and `drm_helper_mode_fill_fb_struct` records it: the
+    /// framebuffer's modifier is `DRM_FORMAT_MOD_LINEAR`. A driver could derive another layout
+    /// only from its own buffer's tiling metadata, which a heap's dma-buf does not have. So
+    /// the plane is offered with `LINEAR` and `addFramebuffer` leaves the flag off for a
+    /// driver without `DRM_CAP_ADDFB2_MODIFIERS`. (A driver with the capability but no blob is
+    /// the pre-5.1 inconsistency the same comment warns about; `LINEAR` is the layout the
+    /// core assumes there too, `default_modifiers` in `__drm_universal_plane_init`.)
+    public static func implicitPairs(formats: [FourCC]) -> [FormatModifierPair] {
+        formats.map { FormatModifierPair(format: $0, modifier: .linear) }
     }
 
     private static func load32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
