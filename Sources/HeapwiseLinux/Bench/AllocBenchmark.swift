@@ -38,9 +38,12 @@ public struct AllocBenchmark {
         self.seed = seed
     }
 
-    /// Every allocator this user can use: accessible dma-buf heaps, udmabuf, and memfd.
+    /// Every allocator this user can use: accessible dma-buf heaps, udmabuf, and memfd. Not
+    /// ION's heaps (5.10): plans prefer the dma-buf heap of the same kind, and ION's
+    /// system-contig heap cannot hold the larger sizes at all (one `alloc_pages` block, at
+    /// most 4 MiB with x86's MAX_ORDER of 11).
     public static func availableAllocators() -> [BufferAllocator] {
-        HeapDiscovery.discover().filter(\.accessible).compactMap { try? PlanAllocator.liveAllocator(for: $0.heap) } + [Memfd()]
+        HeapDiscovery.discover().filter { $0.accessible && !$0.heap.isION }.compactMap { try? PlanAllocator.liveAllocator(for: $0.heap) } + [Memfd()]
     }
 
     /// One row per allocator and size; sizes an allocator cannot hold twice over (a small

@@ -24,6 +24,9 @@ extension V4L2Stream {
             error.remedy = "plane \(p) (\(planes[p].origin)) is not a dma-buf: allocate from a dma-buf heap or udmabuf"
         } else if errno == .invalidArgument {
             error.remedy = "the sizes match, so the driver refused the fd itself: a closed or revoked descriptor, or a dma-buf it cannot map (a contiguous-only driver needs a contiguous heap)"
+        } else if errno == .badAddress {
+            // vb2_vmalloc_map_dmabuf answers a failed dma_buf_vmap with EFAULT.
+            error.remedy = "a driver that works on a kernel mapping of its buffers (vb2-vmalloc: vivid, vimc, vim2m, USB cameras) could not vmap this dma-buf: its exporter has no vmap (ION before it left in 5.11); allocate from a dma-buf heap"
         }
         return error
     }
