@@ -16,10 +16,11 @@
 #   fdinfo-ino                release 5.14 or later (fs/proc/fd.c prints ino:)
 #   udmabuf-limit-parameters  release 6.1 or later: udmabuf.c has list_limit and size_limit_mb
 #                             as module_param in 6.1, as constants in 5.10
-#   vkms-prime-export         release 6.1 or later: 6.1's vkms exports through the shmem GEM
-#                             helpers; 5.10's has no prime_handle_to_fd (ENOSYS)
-#   vkms-imported-scanout     release 6.1 or later: 5.10's vkms_gem_vunmap puts the pages of an
-#                             imported buffer it never took a reference to
+#   vkms-shmem-gem            release 6.1 or later: 6.1's vkms is built on the shmem GEM helpers;
+#                             5.10's has its own GEM code: no PRIME export, imports never
+#                             released, imported pages put after a commit (KernelLab.Feature)
+#   heap-exporter-names       release 6.1 or later: the heaps name the exporter after the heap;
+#                             5.10's heap-helpers.c names every buffer's exporter heap_helpers
 set -euo pipefail
 
 lab_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,7 +49,7 @@ features_of() { # kernel cache directory
   grep -q '^CONFIG_DMABUF_SYSFS_STATS=y' "$config" && features+=(dmabuf-sysfs-stats)
   at_least "$release" 6.0 && features+=(sync-file)
   at_least "$release" 5.14 && features+=(fdinfo-ino)
-  at_least "$release" 6.1 && features+=(udmabuf-limit-parameters vkms-prime-export vkms-imported-scanout)
+  at_least "$release" 6.1 && features+=(udmabuf-limit-parameters vkms-shmem-gem heap-exporter-names)
   local IFS=,
   echo "${features[*]}"
 }

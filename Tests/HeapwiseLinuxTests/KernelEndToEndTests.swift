@@ -14,7 +14,7 @@ struct KernelEndToEndTests {
 
     /// Not on 5.10, whose vkms frees an imported buffer's pages after composing it
     /// (`DRMDevice.refuseUnsafeImportedScanout`).
-    @Test(KernelLab.needs(.vkmsImportedScanout))
+    @Test(KernelLab.needs(.vkmsShmemGEM))
     func vividToVkmsWithZeroCopies() throws {
         // 1. Probe both devices by driver name and resolve one plan.
         let camera = try ProbedDevices.profile(DeviceReference(kind: .v4l2, driver: "vivid"), width: Self.width, height: Self.height)

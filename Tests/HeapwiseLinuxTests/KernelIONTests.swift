@@ -72,31 +72,27 @@ struct KernelIONTests {
             #expect(try exported.inode() == buffer.inode())
             exported.close()
         } else {
-            // vkms of 5.10 imports but cannot export (KernelLab.Feature.vkmsPrimeExport).
+            // vkms of 5.10 imports but cannot export (KernelLab.Feature.vkmsShmemGEM).
             try KernelDRMTests.expectExportRefused(device, handle)
         }
         handle.release()
     }
 
-    /// vivid captures into ION buffers by V4L2_MEMORY_DMABUF, and the CPU reads the frames.
-    @Test func vividCapturesIntoIONBuffers() throws {
+    /// vivid takes buffers by V4L2_MEMORY_DMABUF through vb2-vmalloc, which needs a kernel
+    /// mapping of each (`dma_buf_vmap`), and 5.10's ION has no `vmap` in its `dma_buf_ops`:
+    /// VIDIOC_QBUF fails with EFAULT, and Heapwise says why. (Drivers on vb2-dma-contig or
+    /// vb2-dma-sg, real cameras and codecs, map through `map_dma_buf`, as vkms and vgem do
+    /// above; a dma-buf heap's buffer goes into vivid, KernelV4L2Tests.)
+    @Test func vividRefusesIONBuffersItCannotMapAndSaysWhy() throws {
         let device = try V4L2Device.open(driver: "vivid") { $0.queues.contains(.videoCapture) }
         let format = try device.tryFormat(V4L2Format(type: .videoCapture, width: 640, height: 480, pixelFormat: FourCC("YUYV")!))
         let heap = try ion("ion:ion_system_heap")
-        let buffers = try (0..<4).map { _ in [try heap.allocate(byteCount: format.planes[0].sizeImage)] }
+        let buffers = try (0..<2).map { _ in [try heap.allocate(byteCount: format.planes[0].sizeImage)] }
         let stream = try V4L2Stream(device: device, format: format, importing: buffers)
-        try stream.queueAll()
-        try stream.start()
-        for _ in 0..<3 {
-            let frame = try stream.dequeue()
-            #expect(!frame.isError && frame.planes.first?.bytesUsed == 614_400)
-            let mismatches = try buffers[frame.index][0].withCPUAccess(.read) { bytes in
-                VividPattern.checkYUYV(bytes, stride: format.planes[0].bytesPerLine, width: 640)
-            }
-            #expect(mismatches.isEmpty, "frame \(frame.sequence): \(mismatches.prefix(4))")
-            try stream.queue(frame.index)
-        }
-        try stream.stop()
+        let error = #expect(throws: LinuxError.self) { try stream.queueAll() }
+        print("ion-lab: vivid: \(String(describing: error))")
+        #expect(error?.errno == .badAddress && error?.operation == .vidiocQueueBuffer, "\(String(describing: error))")
+        #expect(error?.remedy?.contains("vmap") == true, "\(String(describing: error))")
         try stream.release()
     }
 

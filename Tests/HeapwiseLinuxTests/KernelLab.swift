@@ -29,14 +29,20 @@ enum KernelLab {
         /// `module_param` list_limit and size_limit_mb of udmabuf (6.1's udmabuf.c; 5.10's has
         /// them as constants).
         case udmabufLimitParameters = "udmabuf-limit-parameters"
-        /// vkms exports GEM objects (`DRM_IOCTL_PRIME_HANDLE_TO_FD`, `DRM_PRIME_CAP_EXPORT`):
-        /// 6.1's vkms does through the shmem GEM helpers; 5.10's sets no `prime_handle_to_fd`,
-        /// so the ioctl fails with ENOSYS there, even for a buffer it imported.
-        case vkmsPrimeExport = "vkms-prime-export"
-        /// vkms composes and writes back imported dma-bufs safely. 5.10's vkms puts page
-        /// references it never took when it unmaps an imported buffer after a commit
-        /// (`vkms_gem_vunmap`), so Heapwise refuses `show` there (`refuseUnsafeImportedScanout`).
-        case vkmsImportedScanout = "vkms-imported-scanout"
+        /// vkms on the shmem GEM helpers (6.1). 5.10's vkms has GEM code of its own, which
+        /// (read in its `vkms_gem.c` and `vkms_drv.c`, and seen in the lab):
+        /// - sets no `prime_handle_to_fd`: PRIME export fails with ENOSYS, even for a buffer it
+        ///   imported, and `DRM_CAP_PRIME` has no `DRM_PRIME_CAP_EXPORT`;
+        /// - never releases an imported dma-buf: `vkms_gem_free_object` has no
+        ///   `drm_prime_gem_destroy`, so the attachment and its reference stay for good;
+        /// - puts page references it never took when it unmaps an imported buffer after a
+        ///   commit (`vkms_gem_vunmap`), so Heapwise refuses `show` there
+        ///   (`refuseUnsafeImportedScanout`).
+        case vkmsShmemGEM = "vkms-shmem-gem"
+        /// The dma-buf heaps name their buffers' exporter after the heap (`system`,
+        /// `reserved`). 5.10's heaps export through `heap-helpers.c`, whose
+        /// `DEFINE_DMA_BUF_EXPORT_INFO` names every one `heap_helpers` (its KBUILD_MODNAME).
+        case heapExporterNames = "heap-exporter-names"
     }
 
     /// The features the lab's kernel has, as the host declared them.
@@ -45,6 +51,9 @@ enum KernelLab {
             .compactMap { Feature(rawValue: String($0)) })
 
     static func has(_ feature: Feature) -> Bool { features.contains(feature) }
+
+    /// The exporter name fdinfo shows for a buffer of dma-buf heap `heap` on this kernel.
+    static func exporter(ofHeap heap: String) -> String { has(.heapExporterNames) ? heap : "heap_helpers" }
 
     /// Enables a test on lab kernels that have `feature`. The skip reads "not applicable:
     /// needs <feature>", which the payload counts per kernel; a test skipped for a feature the

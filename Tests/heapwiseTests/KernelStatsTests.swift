@@ -22,6 +22,13 @@ struct KernelStatsTests {
         var holders: Set<String>
     }
 
+    /// What the host declared this lab kernel has (Lab/matrix.sh; KernelLab.Feature in
+    /// HeapwiseLinuxTests names them all).
+    static let labFeatures = Set((ProcessInfo.processInfo.environment["HEAPWISE_LAB_FEATURES"] ?? "").split(separator: ",").map(String.init))
+
+    /// A dma-buf heap's exporter name: the heap's own, or `heap_helpers` for 5.10's heaps.
+    static func exporter(_ heap: String) -> String { labFeatures.contains("heap-exporter-names") ? heap : "heap_helpers" }
+
     static func heap(_ name: String) throws -> DMAHeap {
         try DMAHeap(try #require(HeapDiscovery.discover().first { $0.heap.name == name }?.heap, "the lab kernel has /dev/dma_heap/\(name)"))
     }
@@ -97,13 +104,13 @@ struct KernelStatsTests {
         let u1 = try buffer(try Udmabuf(), 256 << 10, "hw-u1")  // after the fork: this process's alone
         let fd = { (buffer: DMABuf) in buffer.withUnsafeDescriptor { $0 } }
         let expected = [
-            Expected(inode: inodes[0], size: 1 << 20, exporter: "system", name: "hw-s1", holders: ["\(me):fd \(fd(s1))", "\(inheritor):fd \(fd(s1))"]),
-            Expected(inode: inodes[1], size: 2 << 20, exporter: "reserved", name: "hw-c1", holders: ["\(me):fd \(fd(c1))", "\(inheritor):fd \(fd(c1))"]),
-            Expected(inode: inodes[2], size: 12 << 10, exporter: "system", name: "hw-r1",
+            Expected(inode: inodes[0], size: 1 << 20, exporter: Self.exporter("system"), name: "hw-s1", holders: ["\(me):fd \(fd(s1))", "\(inheritor):fd \(fd(s1))"]),
+            Expected(inode: inodes[1], size: 2 << 20, exporter: Self.exporter("reserved"), name: "hw-c1", holders: ["\(me):fd \(fd(c1))", "\(inheritor):fd \(fd(c1))"]),
+            Expected(inode: inodes[2], size: 12 << 10, exporter: Self.exporter("system"), name: "hw-r1",
                      holders: ["\(me):fd \(fd(r1))", "\(inheritor):fd \(fd(r1))", "\(lab.pid):fd \(labFDs[1])"]),
-            Expected(inode: inodes[3], size: 128 << 10, exporter: "system", name: "hw-p1", holders: ["\(root.pid):fd \(rootFD[0])"]),
-            Expected(inode: inodes[4], size: 8 << 10, exporter: "system", name: "hw-q1", holders: ["\(lab.pid):fd \(labFDs[0])"]),
-            Expected(inode: inodes[5], size: 64 << 10, exporter: "system", name: "hw-m1", holders: ["\(me):mapped", "\(inheritor):mapped"]),
+            Expected(inode: inodes[3], size: 128 << 10, exporter: Self.exporter("system"), name: "hw-p1", holders: ["\(root.pid):fd \(rootFD[0])"]),
+            Expected(inode: inodes[4], size: 8 << 10, exporter: Self.exporter("system"), name: "hw-q1", holders: ["\(lab.pid):fd \(labFDs[0])"]),
+            Expected(inode: inodes[5], size: 64 << 10, exporter: Self.exporter("system"), name: "hw-m1", holders: ["\(me):mapped", "\(inheritor):mapped"]),
             Expected(inode: try u1.inode(), size: 256 << 10, exporter: "udmabuf", name: "hw-u1", holders: ["\(me):fd \(fd(u1))"]),
         ]
 
@@ -119,7 +126,7 @@ struct KernelStatsTests {
         }
         // A mapped-only buffer's size comes from /sys/kernel/dmabuf/buffers where the kernel has
         // it (CONFIG_DMABUF_SYSFS_STATS, declared by the lab as dmabuf-sysfs-stats), else from the mapping.
-        let sysfsStats = (ProcessInfo.processInfo.environment["HEAPWISE_LAB_FEATURES"] ?? "").split(separator: ",").contains("dmabuf-sysfs-stats")
+        let sysfsStats = Self.labFeatures.contains("dmabuf-sysfs-stats")
         #expect(sysfsStats == FileManager.default.fileExists(atPath: "/sys/kernel/dmabuf/buffers"))
         #expect((buffers[inodes[5]]?.sizeSource == "sysfs") == sysfsStats, "\(String(describing: buffers[inodes[5]]))")
         // Each process's owned, shared and proportional bytes, computed from the holders alone.

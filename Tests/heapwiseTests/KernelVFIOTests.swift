@@ -121,20 +121,21 @@ struct KernelVFIOTests {
         let (_, bitsA, _) = try Self.plan()
         let a = try VFIOAddressSpace(pciAddress: Self.deviceA, addressBits: bitsA)
         let host = try HostMemory(length: 4096)
-        let system = try #require(HeapDiscovery.discover().first { $0.heap.name == "system" }?.heap)
-        let heapBuffer = try DMAHeap(system).allocate(byteCount: 4096)
-        // A dma-buf heap's CPU mapping is a PFN mapping: VFIO type1 cannot pin it (EFAULT).
-        try heapBuffer.withCPUAccess(.readWrite) { mapping in
-            let regions = [VFIOAddressSpace.Region(id: 1, memory: host),
-                           .init(id: 2, address: UnsafeRawPointer(try #require(mapping.baseAddress)), bytes: 4096)]
-            do {
-                _ = try a.bind(regions, batch: 1)
-                Issue.record("VFIO mapped a system-heap dma-buf's CPU mapping")
-            } catch let error as LinuxError {
-                print("vfio-lab: refused: \(error)")
-                #expect(error.errno == .badAddress && error.message.contains("nothing of batch 1 is left mapped"))
-                #expect(error.remedy?.contains("udmabuf") == true)
-            }
+        // Memory VFIO type1 cannot pin on any kernel: a PROT_NONE page (pin_user_pages fails,
+        // EFAULT). (A dma-buf heap's CPU mapping is unpinnable on 6.1, a PFN mapping, but not
+        // on 5.10, whose heap-helpers fault in ordinary pages.)
+        let unpinnable = mmap(nil, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        try #require(unpinnable != MAP_FAILED)
+        defer { munmap(unpinnable, 4096) }
+        let regions = [VFIOAddressSpace.Region(id: 1, memory: host),
+                       .init(id: 2, address: UnsafeRawPointer(try #require(unpinnable)), bytes: 4096)]
+        do {
+            _ = try a.bind(regions, batch: 1)
+            Issue.record("VFIO mapped a PROT_NONE page")
+        } catch let error as LinuxError {
+            print("vfio-lab: refused: \(error)")
+            #expect(error.errno == .badAddress && error.message.contains("nothing of batch 1 is left mapped"))
+            #expect(error.remedy?.contains("udmabuf") == true)
         }
         #expect(a.iova(of: 1) == nil && a.iova(of: 2) == nil)
         // The host page the batch mapped first was unmapped in the kernel: the same IOVA maps again.
