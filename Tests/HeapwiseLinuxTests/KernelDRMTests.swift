@@ -292,6 +292,30 @@ struct KernelDRMTests {
         }
     }
 
+    /// A tiled modifier vkms cannot scan out: where vkms takes modifiers (6.1) the kernel
+    /// refuses it (EINVAL); where it takes none (5.10, no DRM_CAP_ADDFB2_MODIFIERS) Heapwise
+    /// refuses before the ioctl, saying its framebuffers are LINEAR. Neither leaves a
+    /// framebuffer or a descriptor behind.
+    @Test func aModifierTheDriverCannotTakeIsRefusedByName() throws {
+        let vkms = try device("vkms")
+        let buffer = try systemHeap().allocate(byteCount: Self.width * Self.height * 4)
+        let handle = try vkms.importBuffer(buffer)
+        let descriptors = KernelLab.openDescriptorCount()
+        let tiled = try Modifier.parse("I915_FORMAT_MOD_X_TILED")
+        let error = #expect(throws: LinuxError.self) {
+            try vkms.addFramebuffer(format: Self.xrgb8888, width: Self.width, height: Self.height, modifier: tiled,
+                                    planes: [FramebufferPlane(buffer: handle, offset: 0, pitch: Self.width * 4)])
+        }
+        if vkms.capabilities().addFB2Modifiers == true {
+            #expect(error?.errno == .invalidArgument && error?.operation == .drmAddFB2, "\(String(describing: error))")
+        } else {
+            #expect(error?.code == .unsupported && error?.errno == nil, "\(String(describing: error))")
+            #expect(error?.message.contains("takes no modifiers") == true, "\(String(describing: error))")
+        }
+        #expect(KernelLab.openDescriptorCount() == descriptors)
+        handle.release()
+    }
+
     /// 100 import → ADDFB2 → RMFB → GEM_CLOSE cycles leave no descriptor, no dma-buf
     /// reference and no GEM handle or framebuffer behind.
     @Test func hundredFramebufferCyclesLeakNothing() throws {
