@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import HeapwiseCore
 @testable import HeapwiseLinux
@@ -106,6 +107,19 @@ struct KernelIONTests {
         #expect(next.reused, "the idle ION buffer is lent again")
         #expect(try PoolChecks.allBytes(next, are: 0), "to another owner, zeroed")
         next.release()
+    }
+
+    /// Accounting (`heapwise stats`) sees an ION buffer like any dma-buf: its size, ION's
+    /// exporter name, its name, and this process holding it by descriptor.
+    @Test func accountingSeesIONBuffersAndWhoHoldsThem() throws {
+        let buffer = try ion("ion:ion_system_heap").allocate(byteCount: 192 << 10)
+        try buffer.setName("hw-ion-stats")
+        let inode = try buffer.inode()
+        let snapshot = DMABufAccounting().snapshot()
+        let seen = try #require(snapshot.buffers[inode], "the ION buffer is in the snapshot")
+        #expect(seen.size == 192 << 10 && seen.exporter == "ion" && seen.name == "hw-ion-stats", "\(seen)")
+        #expect(snapshot.holdings.contains { $0.pid == getpid() && $0.inode == inode && $0.via == .descriptor(buffer.fd) },
+                "this process holds it by its descriptor")
     }
 
     /// With the CMA area exhausted through the dma-buf CMA heap, a contiguous plan falls back
