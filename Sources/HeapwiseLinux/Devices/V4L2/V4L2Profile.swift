@@ -106,12 +106,11 @@ extension V4L2Probe {
         notes.append("\(type): " + (queue.dmabuf ? "imports dma-bufs (V4L2_MEMORY_DMABUF)" : "does NOT import dma-bufs: use its MMAP buffers through VIDIOC_EXPBUF")
                      + "; VIDIOC_REQBUFS capabilities: \(queue.bufferCapabilities)")
         let stricter = queue.formats.filter { $0.reportedFrameSizes != nil }
-        if let example = stricter.first, example.reportedFrameSizes == .unreported {
-            notes.append("\(type): VIDIOC_ENUM_FRAMESIZES reports no sizes; VIDIOC_TRY_FMT clamps to \(example.frameSizes) for "
-                         + stricter.map { V4L2PixelFormat.name($0.pixelFormat.code) }.joined(separator: ", ")
-                         + (stricter.count > 1 ? " (first shown)" : "") + "; frame_sizes follow TRY_FMT")
-        } else if let example = stricter.first, let reported = example.reportedFrameSizes {
-            notes.append("\(type): VIDIOC_ENUM_FRAMESIZES lists \(reported) but VIDIOC_TRY_FMT keeps only \(example.frameSizes) for "
+        if let example = stricter.first, let reported = example.reportedFrameSizes {
+            let what = reported == .unreported
+                ? "VIDIOC_ENUM_FRAMESIZES reports no sizes; VIDIOC_TRY_FMT clamps to"
+                : "VIDIOC_ENUM_FRAMESIZES lists \(reported) but VIDIOC_TRY_FMT keeps only"
+            notes.append("\(type): \(what) \(example.frameSizes) for "
                          + stricter.map { V4L2PixelFormat.name($0.pixelFormat.code) }.joined(separator: ", ")
                          + (stricter.count > 1 ? " (first shown)" : "") + "; frame_sizes follow TRY_FMT")
         }
