@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "HeapwiseLoading", targets: ["HeapwiseLoading"]),
         .library(name: "HeapwiseBroker", targets: ["HeapwiseBroker"]),
         .library(name: "HeapwiseClient", targets: ["HeapwiseClient"]),
+        // The front door (`HeapwiseContext`): what a Swift program imports.
+        .library(name: "Heapwise", targets: ["Heapwise"]),
         .executable(name: "heapwise", targets: ["heapwise"]),
     ],
     dependencies: [
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "HeapwiseBroker",
             dependencies: [
-                "HeapwiseCore", "HeapwiseLinux",
+                "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -58,10 +60,17 @@ let package = Package(
             name: "HeapwiseClient",
             dependencies: ["HeapwiseCore", "HeapwiseLinux"]
         ),
+        // The front door: describe a pipeline, plan it, allocate it (in this process with the
+        // heap fallback, or through the broker), lend it through a pool. The CLI and the C
+        // library are its callers.
+        .target(
+            name: "Heapwise",
+            dependencies: ["HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading", "HeapwiseClient"]
+        ),
         .executableTarget(
             name: "heapwise",
             dependencies: [
-                "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading", "HeapwiseBroker", "HeapwiseClient",
+                "Heapwise", "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading", "HeapwiseBroker", "HeapwiseClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -75,7 +84,8 @@ let package = Package(
         // fork(2)ed helper processes for the accounting tests (a Swift child of fork may only
         // make async-signal-safe calls).
         .target(name: "CHeapwiseTestSupport", path: "Tests/CHeapwiseTestSupport"),
-        .testTarget(name: "heapwiseTests", dependencies: ["heapwise", "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading", "CHeapwiseTestSupport"]),
+        .testTarget(name: "HeapwiseFacadeTests", dependencies: ["Heapwise", "HeapwiseCore", "HeapwiseLinux"]),
+        .testTarget(name: "heapwiseTests", dependencies: ["heapwise", "Heapwise", "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading", "CHeapwiseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

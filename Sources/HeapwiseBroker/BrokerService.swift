@@ -1,5 +1,6 @@
 import HeapwiseCore
 import HeapwiseLinux
+import HeapwiseLoading
 import Logging
 
 /// What the broker does with one request: policy first (the kernel's word on who is asking),
@@ -37,12 +38,14 @@ final class BrokerService {
     /// Satisfiable plans by connection and number, for `allocate {"plan": N}`. A plan names its
     /// pipeline, not its buffers: allocating it resolves again under the policy of that moment
     /// (from the cache while fresh), so a plan cannot outlive a policy reload's refusal.
-    private var plans: [UInt64: (next: UInt32, pipelines: [UInt32: BrokerPipeline])] = [:]
+    private var plans: [UInt64: (next: UInt32, pipelines: [UInt32: PipelineDescription])] = [:]
     /// Plans a connection keeps; a newer one replaces the oldest.
     static let maxPlansPerConnection = 16
 
+    /// A pipeline from the wire holds profiles as text and live devices by name, so equal
+    /// requests are equal keys before anything is parsed or probed.
     struct ResolutionKey: Hashable {
-        var pipeline: BrokerPipeline
+        var pipeline: PipelineDescription
         var heaps: [String]
     }
 
@@ -104,7 +107,7 @@ final class BrokerService {
         }
     }
 
-    private func remember(_ pipeline: BrokerPipeline, connection: UInt64) -> UInt32 {
+    private func remember(_ pipeline: PipelineDescription, connection: UInt64) -> UInt32 {
         var entry = plans[connection] ?? (next: 1, pipelines: [:])
         let number = entry.next
         entry.next &+= 1
@@ -132,7 +135,7 @@ final class BrokerService {
     }
 
     /// The heaps the rule allows, and the pipeline resolved against them.
-    private func resolve(_ pipeline: BrokerPipeline, rule: BrokerPolicy.Rule, peer: BrokerPeer) throws(BrokerProtocolError) -> (Resolution, HeapCatalog) {
+    private func resolve(_ pipeline: PipelineDescription, rule: BrokerPolicy.Rule, peer: BrokerPeer) throws(BrokerProtocolError) -> (Resolution, HeapCatalog) {
         guard let catalog else { throw .allocationFailed("this machine has no dma-buf heaps (/dev/dma_heap is empty or missing)") }
         let allowed = HeapCatalog(heaps: catalog.heaps.filter(rule.allows), origin: catalog.origin)
         guard !allowed.heaps.isEmpty else {
@@ -141,25 +144,13 @@ final class BrokerService {
         let key = ResolutionKey(pipeline: pipeline, heaps: allowed.heaps.map(\.name))
         let now = ContinuousClock.now
         if let cached = resolutions[key], now - cached.at < Self.resolutionLifetime { return (cached.resolution, cached.catalog) }
-        var resolved: Pipeline
+        let resolved: Pipeline
         do {
-            resolved = try pipeline.pipeline { (_, reference) throws(InputError) -> DeviceProfile in
-                guard let live = DeviceReference(reference) else {
-                    throw InputError(.unknownName, message: "'\(reference)' is not a live device (drm:DRIVER or v4l2:DRIVER); send other devices as profile text")
-                }
-                do { return try ProbedDevices.profile(live, width: pipeline.width, height: pipeline.height) } catch {
-                    throw InputError(.deviceUnavailable, message: "\(reference): \(error)")
-                }
-            }
+            // The client's profiles by value, live devices probed with the broker's access, and
+            // heap hints: the loading every caller of the front door gets.
+            resolved = try Loader.pipeline(pipeline, hints: hints)
         } catch {
             throw .invalidPipeline("\(error)")
-        }
-        for (index, participant) in pipeline.participants.enumerated() {
-            if case let .live(reference) = participant.device, let live = DeviceReference(reference), let hint = HeapLinks.heap(for: live) {
-                resolved.participants[index].heapHint = hint
-            } else if let hint = hints?.hint(for: resolved.participants[index].device, usage: participant.usage) {
-                resolved.participants[index].heapHint = hint
-            }
         }
         let resolution = Resolver(catalog: allowed).resolve(resolved)
         if resolutions.count >= Self.maxResolutions { resolutions.removeAll() }
@@ -167,7 +158,7 @@ final class BrokerService {
         return (resolution, allowed)
     }
 
-    private func allocate(_ request: BrokerPipeline, name: String?, rule: BrokerPolicy.Rule, peer: BrokerPeer,
+    private func allocate(_ request: PipelineDescription, name: String?, rule: BrokerPolicy.Rule, peer: BrokerPeer,
                           connection: UInt64) throws(BrokerProtocolError) -> Reply {
         guard allocates else { throw .allocationFailed("this broker plans against a heap catalog file (serve --heaps) and allocates nothing") }
         let (resolution, allowed) = try resolve(request, rule: rule, peer: peer)
@@ -184,31 +175,40 @@ final class BrokerService {
         let bytes = count * perImage.reduce(0) { $0 + BufferPool.pageRounded($1.size) }
         try checkQuota(uid: peer.uid, buffers: buffers, bytes: bytes, rule: rule)
 
-        var failures: [String] = []
-        for heapName in [plan.heap.name] + plan.fallbackHeaps {
-            guard let heap = allowed.heaps.first(where: { $0.name == heapName }) else { continue }
-            do {
-                let leases = try acquire(heap, layout: perImage, count: count, name: name, connection: connection)
-                var allocation = BrokerAllocation(format: plan.format.name, fourcc: plan.format.fourcc.rawValue, modifier: plan.modifier.rawValue,
-                                                  width: request.width, height: request.height, heap: heap.name, buffers: [])
-                var descriptors: [Int32] = []
-                for (index, lease) in leases.enumerated() {
-                    let layout = perImage[index % perImage.count]
-                    allocation.buffers.append(.init(
-                        image: index / perImage.count, buffer: index % perImage.count, inode: lease.inode, size: lease.size, heap: heap.name,
-                        name: name, reused: lease.reused,
-                        planes: layout.planes.map { .init(index: $0.index, offset: $0.offset, stride: $0.stride, size: $0.size) }))
-                    descriptors.append(lease.buffer.withUnsafeDescriptor { $0 })
-                    ledger.add(lease, uid: peer.uid, connection: connection, undelivered: true)
-                }
-                logger.info("allocated", metadata: ["peer": "\(peer)", "heap": "\(heap.name)", "format": "\(plan.format.name)",
-                                                    "buffers": "\(leases.count)", "bytes": "\(bytes)"])
-                return Reply(kind: .allocateReply, json: allocation.json, descriptors: descriptors, inodes: leases.map(\.inode))
-            } catch {
-                failures.append("\(heap.name): \(error)")
+        let lent: PooledPlan
+        do {
+            lent = try PlanAllocator(open: allocator(for:)).acquire(plan.layout, count: count, heaps: HeapFallback.candidates(for: plan, in: allowed),
+                                                                  from: pool, owner: PoolOwner(connection), name: name ?? "heapwise")
+        } catch {
+            throw .allocationFailed(error.description)
+        }
+        var allocation = BrokerAllocation(format: plan.format.name, fourcc: plan.format.fourcc.rawValue, modifier: plan.modifier.rawValue,
+                                          width: request.width, height: request.height, heap: lent.heap.name, buffers: [])
+        var descriptors: [Int32] = []
+        for (image, leases) in lent.images.enumerated() {
+            for (index, lease) in leases.enumerated() {
+                let layout = perImage[index]
+                allocation.buffers.append(.init(
+                    image: image, buffer: index, inode: lease.inode, size: lease.size, heap: lent.heap.name,
+                    name: BufferName.make(name ?? "heapwise", image: image, buffer: index), reused: lease.reused,
+                    planes: layout.planes.map { .init(index: $0.index, offset: $0.offset, stride: $0.stride, size: $0.size) }))
+                descriptors.append(lease.buffer.withUnsafeDescriptor { $0 })
+                ledger.add(lease, uid: peer.uid, connection: connection, undelivered: true)
             }
         }
-        throw .allocationFailed("no heap of the plan could allocate: " + failures.joined(separator: "; "))
+        logger.info("allocated", metadata: ["peer": "\(peer)", "heap": "\(lent.heap.name)", "format": "\(plan.format.name)",
+                                            "buffers": "\(buffers)", "bytes": "\(bytes)"])
+        let inodes = lent.images.joined().map(\.inode)
+        return Reply(kind: .allocateReply, json: allocation.json, descriptors: descriptors, inodes: inodes)
+    }
+
+    /// The allocator of a heap, opened once and kept: the broker allocates from the same few
+    /// heaps for its whole life.
+    private func allocator(for heap: Heap) throws(LinuxError) -> BufferAllocator {
+        if let open = allocators[heap.name] { return open }
+        let opened = try PlanAllocator.liveAllocator(for: heap)
+        allocators[heap.name] = opened
+        return opened
     }
 
     /// Within the rule's limits by the ledger's upper bound, or after reading `/proc` to
@@ -223,31 +223,6 @@ final class BrokerService {
         guard fits(held) else {
             throw .quota("uid \(uid) holds \(held.buffers) buffer\(held.buffers == 1 ? "" : "s") (\(ByteCount.format(held.bytes))) of the \(rule.maxBuffers) buffers and \(ByteCount.format(rule.maxBytes)) that \(rule.label) allows; this request needs \(buffers) more (\(ByteCount.format(bytes))): close buffers no longer used")
         }
-    }
-
-    /// The plan's buffers from the pool, all or none; each named for `/proc` and debugfs.
-    private func acquire(_ heap: Heap, layout: [BufferLayout], count: Int, name: String?, connection: UInt64) throws(LinuxError) -> [PooledBuffer] {
-        let allocator: BufferAllocator
-        if let open = allocators[heap.name] {
-            allocator = open
-        } else {
-            allocator = try PlanAllocator.liveAllocator(for: heap)
-            allocators[heap.name] = allocator
-        }
-        var leases: [PooledBuffer] = []
-        do {
-            for _ in 0..<count {
-                for buffer in layout {
-                    let lease = try pool.acquire(from: allocator, byteCount: buffer.size, owner: PoolOwner(connection))
-                    leases.append(lease)
-                    try lease.buffer.setName(name ?? "heapwise")
-                }
-            }
-        } catch {
-            for lease in leases { lease.release() }
-            throw error
-        }
-        return leases
     }
 
     /// Gives buffers back to the pool early; each must be the caller's and held by no process.

@@ -39,7 +39,7 @@ public struct BrokerBenchmark {
     }
 
     /// A one-participant pipeline whose single LINEAR R8 plane is exactly `size` bytes.
-    static func pipeline(bytes size: Int) -> BrokerPipeline {
+    static func pipeline(bytes size: Int) -> PipelineDescription {
         let width = 4096
         let height = max(1, size / width)
         let profile = """
@@ -51,8 +51,8 @@ public struct BrokerBenchmark {
                   - format: R8
                     modifiers: [LINEAR]
             """
-        return BrokerPipeline(width: size < width ? size : width, height: size < width ? 1 : height, count: 1, formats: ["R8"],
-                              participants: [.init(device: .profile(profile), usage: "read")])
+        return PipelineDescription(width: size < width ? size : width, height: size < width ? 1 : height, count: 1, formats: FormatInfo.lookup("R8").map { [$0] },
+                                   participants: [.init(device: .profileText(profile), usage: "read")])
     }
 
     public func run() throws -> BrokerBenchResult {
@@ -82,7 +82,7 @@ public struct BrokerBenchmark {
             var freshPages = 0
             // Warm both pools with one buffer of the size.
             try warm(client, pipeline)
-            guard let planNumber = try client.plan(pipeline).plan else { throw Failure.broker("the broker found no plan for the bench's pipeline") }
+            guard let planNumber = try client.plan(pipeline).number else { throw Failure.broker("the broker found no plan for the bench's pipeline") }
             let warmLease = try pool.acquire(from: heap, byteCount: size, owner: PoolOwner(1))
             warmLease.release()
             for round in 0..<rounds {
@@ -149,7 +149,7 @@ public struct BrokerBenchmark {
     }
 
     /// One allocation given back, so the broker's pool has a buffer of the size.
-    private func warm(_ client: BrokerClient, _ pipeline: BrokerPipeline) throws {
+    private func warm(_ client: BrokerClient, _ pipeline: PipelineDescription) throws {
         _ = try roundTrip(client) { () throws(BrokerClientError) in try client.allocate(pipeline) }
     }
 

@@ -27,15 +27,27 @@ public final class BrokerClient {
         hello = try Self.decode(frame, as: .helloReply, BrokerHello.decode)
     }
 
-    /// The broker's plan for `pipeline` (nothing is allocated).
-    public func plan(_ pipeline: BrokerPipeline) throws(BrokerClientError) -> BrokerPlanReply {
+    /// The broker's plan for `pipeline` (nothing is allocated), decoded into the same value
+    /// a plan made in this process is, and its number on this connection when satisfiable
+    /// (for `allocate(plan:)`). Profile names must have been looked up
+    /// (`Loader.bindingNames`): the broker takes profiles by value.
+    public func plan(_ pipeline: PipelineDescription) throws(BrokerClientError) -> (plan: PipelinePlan, number: UInt32?) {
         let (frame, _) = try exchange(.plan(pipeline))
-        return try Self.decode(frame, as: .planReply, BrokerPlanReply.decode)
+        let reply = try Self.decode(frame, as: .planReply, BrokerPlanReply.decode)
+        do throws(BrokerProtocolError) {
+            let plan = try PipelinePlan.decode(json: reply.resolution, text: reply.text)
+            guard (plan.chosen != nil) == reply.satisfiable else {
+                throw BrokerProtocolError.malformed("the reply says satisfiable: \(reply.satisfiable), its resolution \(plan.chosen == nil ? "has no" : "has a") chosen plan")
+            }
+            return (plan, reply.plan)
+        } catch {
+            throw .protocolError(error)
+        }
     }
 
     /// Allocates `pipeline.count` images; returns the reply's description and one `DMABuf`
     /// per entry of `allocation.buffers`, in the same order.
-    public func allocate(_ pipeline: BrokerPipeline, name: String? = nil) throws(BrokerClientError) -> (allocation: BrokerAllocation, buffers: [DMABuf]) {
+    public func allocate(_ pipeline: PipelineDescription, name: String? = nil) throws(BrokerClientError) -> (allocation: BrokerAllocation, buffers: [DMABuf]) {
         try receiveBuffers(for: .allocate(pipeline, name: name))
     }
 
@@ -82,7 +94,8 @@ public final class BrokerClient {
     private func exchange(_ request: BrokerRequest) throws(BrokerClientError) -> (BrokerFrame, ReceivedDescriptors) {
         let id = nextRequest
         nextRequest &+= 1
-        let bytes = request.frame(requestID: id).bytes
+        let bytes: [UInt8]
+        do { bytes = try request.frame(requestID: id).bytes } catch { throw .request(error) }
         guard bytes.count <= BrokerFrame.maxMessage else {
             throw .protocolError(.malformed("the request is \(bytes.count) bytes, over the \(BrokerFrame.maxMessage)-byte maximum: send fewer or smaller profiles"))
         }
@@ -121,20 +134,42 @@ public final class BrokerClient {
     }
 }
 
-/// Why a broker request failed.
-public enum BrokerClientError: Error, CustomStringConvertible {
+/// Why a broker request failed. Refusals arrive typed (`refused(.quota(…))`): the broker's
+/// error reply carries its code, which the client decodes back into the case.
+public enum BrokerClientError: HeapwiseError {
     /// The socket: no broker, no permission, the connection dropped.
     case connection(LinuxError)
     /// The broker answered with an error: refused by policy, over quota, no plan, …
     case refused(BrokerProtocolError)
     /// The broker's reply broke the protocol.
     case protocolError(BrokerProtocolError)
+    /// The request could not be written: a pipeline that still names a profile.
+    case request(InputError)
+
+    /// 1150 no connection, 1151 a reply out of protocol; a refusal has the refusal's own
+    /// number (1100–1149) and a request that could not be written its input error's (100–199).
+    public var numericCode: Int32 {
+        switch self {
+        case .connection: 1150
+        case .protocolError: 1151
+        case let .refused(refusal): refusal.numericCode
+        case let .request(error): error.numericCode
+        }
+    }
+
+    public var remedy: String? {
+        switch self {
+        case let .connection(error): error.remedy ?? "start the broker (heapwise serve, or its systemd socket) or pass the socket it listens on"
+        default: nil
+        }
+    }
 
     public var description: String {
         switch self {
         case let .connection(error): "\(error)"
         case let .refused(error): "the broker refused: \(error.message) (\(error.code))"
         case let .protocolError(error): "broker protocol error: \(error.message)"
+        case let .request(error): "\(error)"
         }
     }
 }

@@ -30,6 +30,8 @@ public struct LinuxError: HeapwiseError, Hashable {
     public var operation: KernelCall
     public var message: String
     public var remedy: String?
+    /// When no heap of a plan could allocate: every heap tried and why (`HeapFallback`).
+    public var failedAttempts: [FailedHeapAttempt] = []
 
     public init(
         code: Code, errno: Errno? = nil, node: String? = nil, operation: KernelCall, message: String, remedy: String? = nil

@@ -7,22 +7,64 @@ import HeapwiseLinux
 /// parses text, and the files themselves are read by `UserFiles` (HeapwiseLinux's funnel).
 public enum Loader {
     /// Reads a pipeline file and every profile it references (files, names looked up in
-    /// `profileDirectories`, and live devices; see `ProfileLookup`).
+    /// `profileDirectories`, and live devices; see `ProfileLookup`), with heap hints.
+    public static func pipeline(_ file: String, profileDirectories: [String] = [], hints: HeapHints? = nil) throws(InputError) -> Pipeline {
+        try pipeline(try description(file: file), relativeTo: file, profileDirectories: profileDirectories, hints: hints)
+    }
+
+    /// A pipeline file as written: its devices not yet looked up.
+    public static func description(file: String) throws(InputError) -> PipelineDescription {
+        try PipelineParser.parse(try UserFiles.read(file), file: file)
+    }
+
+    /// The resolver's input for `description`: names looked up (relative to `file`, the
+    /// pipeline file's path, when there is one), live devices probed here, profile text
+    /// parsed.
     ///
     /// Each participant gets its heap hint (`HeapHint`), the first of: the device's sysfs
     /// `dma_heap` link (live devices only, `HeapLinks`); the rule `hints` has for it.
-    public static func pipeline(_ file: String, profileDirectories: [String] = [], hints: HeapHints? = nil) throws(InputError) -> Pipeline {
-        let spec = try PipelineParser.parse(try UserFiles.read(file), file: file)
+    public static func pipeline(
+        _ description: PipelineDescription, relativeTo file: String? = nil, profileDirectories: [String] = [], hints: HeapHints? = nil
+    ) throws(InputError) -> Pipeline {
         var lookup = ProfileLookup(pipelineFile: file, profileDirectories: profileDirectories)
-        var pipeline = try spec.resolve { (participant) throws(InputError) in
-            try lookup.profile(for: participant, width: spec.width, height: spec.height)
+        var pipeline = try description.resolve { (index, participant) throws(InputError) in
+            try lookup.profile(for: participant, index: index, width: description.width, height: description.height)
         }
-        for (index, participantSpec) in spec.participants.enumerated() {
-            let participant = pipeline.participants[index]
-            pipeline.participants[index].heapHint = DeviceReference(participantSpec.device).flatMap { HeapLinks.heap(for: $0) }
-                ?? hints?.hint(for: participant.device, usage: participant.usage.name)
+        for (index, participant) in description.participants.enumerated() {
+            let resolved = pipeline.participants[index]
+            if case let .live(reference) = participant.device, let linked = HeapLinks.heap(for: reference) {
+                pipeline.participants[index].heapHint = linked
+            } else {
+                pipeline.participants[index].heapHint = hints?.hint(for: resolved.device, usage: resolved.usage.name)
+            }
         }
         return pipeline
+    }
+
+    /// A pipeline file as the broker takes it: its description with every profile name
+    /// looked up (`bindingNames`).
+    public static func brokerDescription(_ file: String, profileDirectories: [String] = []) throws(InputError) -> PipelineDescription {
+        try bindingNames(try description(file: file), relativeTo: file, profileDirectories: profileDirectories)
+    }
+
+    /// `description` with every profile name looked up and replaced by the profile, each
+    /// checked to have the usage asked of it; live devices stay names. What the broker is
+    /// sent: it takes profiles by value and never opens a path a client names.
+    public static func bindingNames(
+        _ description: PipelineDescription, relativeTo file: String? = nil, profileDirectories: [String] = []
+    ) throws(InputError) -> PipelineDescription {
+        var lookup = ProfileLookup(pipelineFile: file, profileDirectories: profileDirectories)
+        var bound = description
+        for (index, participant) in description.participants.enumerated() {
+            guard case .named = participant.device else { continue }
+            let profile = try lookup.profile(for: participant, index: index, width: description.width, height: description.height)
+            guard profile.usage(named: participant.usage) != nil else {
+                throw participant.error(.unknownName, index: index,
+                                        "device '\(profile.name)' has no usage '\(participant.usage)'; it has: " + profile.usages.map(\.name).joined(separator: ", "))
+            }
+            bound.participants[index].device = .profile(profile)
+        }
+        return bound
     }
 
     /// The heap hints to plan with: `file` when given (it must exist), else

@@ -10,41 +10,43 @@ import HeapwiseLinux
 /// `Profiles/` beside the pipeline file's directory and in the working directory. JSON is
 /// read by the same YAML parser (JSON is YAML's flow style), so both spell the same profile.
 struct ProfileLookup {
-    let pipelineFile: String
+    let pipelineFile: String?
     let profileDirectories: [String]
     /// Each file and each live device is read once, however often the pipeline names it.
     private var cache: [String: DeviceProfile] = [:]
 
-    init(pipelineFile: String, profileDirectories: [String]) {
+    /// - Parameter pipelineFile: the pipeline's file, which relative paths and the default
+    ///   profile directories start from; nil (a pipeline built in code) starts from here.
+    init(pipelineFile: String?, profileDirectories: [String]) {
         self.pipelineFile = pipelineFile
         if profileDirectories.isEmpty {
-            let base = Paths.directory(of: pipelineFile)
+            let base = pipelineFile.map(Paths.directory(of:)) ?? ""
             self.profileDirectories = [Paths.join(base, "../Profiles"), Paths.join(base, "Profiles"), "Profiles"]
         } else {
             self.profileDirectories = profileDirectories
         }
     }
 
-    /// The profile `spec` names, probed at the pipeline's size if it is a live device.
-    mutating func profile(for spec: PipelineSpec.ParticipantSpec, width: Int, height: Int) throws(InputError) -> DeviceProfile {
-        let reference = spec.device
-        if let live = DeviceReference(reference) {
-            return try probe(live, spec, width: width, height: height)
+    /// The profile a participant names, probed at the pipeline's size if it is a live device.
+    mutating func profile(for participant: PipelineDescription.Participant, index: Int, width: Int, height: Int) throws(InputError) -> DeviceProfile {
+        let reference: String
+        switch participant.device {
+        case let .live(live): return try probe(live, participant, index: index, width: width, height: height)
+        case let .named(name): reference = name
+        case let .profile(profile): return profile
+        case let .profileText(text): return try ProfileParser.parse(text, file: "participants[\(index)].profile")
         }
         let candidates: [String]
         let places: String
         if reference.contains("/") || [".yaml", ".yml", ".json"].contains(where: reference.hasSuffix) {
-            candidates = [Paths.join(Paths.directory(of: pipelineFile), reference), reference]
+            candidates = (pipelineFile.map { [Paths.join(Paths.directory(of: $0), reference)] } ?? []) + [reference]
             places = candidates.joined(separator: ", ")
         } else {
             candidates = profileDirectories.flatMap { [Paths.join($0, reference + ".yaml"), Paths.join($0, reference + ".json")] }
             places = "\(reference).yaml and \(reference).json in " + profileDirectories.joined(separator: ", ")
         }
         guard let path = candidates.first(where: UserFiles.exists) else {
-            var error = spec.location
-            error.code = .profileNotFound
-            error.message = "no profile for device '\(reference)': looked for " + places
-            throw error
+            throw participant.error(.profileNotFound, index: index, "no profile for device '\(reference)': looked for " + places)
         }
         if let cached = cache[path] { return cached }
         let profile = try ProfileParser.parse(try UserFiles.read(path), file: path)
@@ -55,7 +57,7 @@ struct ProfileLookup {
     /// A live device (`drm:vkms`, `v4l2:vivid`); one that is missing or not accessible is an
     /// input error naming the remedy.
     private mutating func probe(
-        _ reference: DeviceReference, _ spec: PipelineSpec.ParticipantSpec, width: Int, height: Int
+        _ reference: DeviceReference, _ participant: PipelineDescription.Participant, index: Int, width: Int, height: Int
     ) throws(InputError) -> DeviceProfile {
         if let cached = cache[reference.description] { return cached }
         do {
@@ -63,10 +65,7 @@ struct ProfileLookup {
             cache[reference.description] = profile
             return profile
         } catch {
-            var failure = spec.location
-            failure.code = .deviceUnavailable
-            failure.message = "cannot probe \(reference): \(error)"
-            throw failure
+            throw participant.error(.deviceUnavailable, index: index, "cannot probe \(reference): \(error)")
         }
     }
 }

@@ -4,8 +4,8 @@ import Testing
 /// The broker's wire format (`docs/protocol.md`): frames round-trip, and every way a message
 /// can be wrong is refused with an error that names it, never guessed at.
 @Suite struct BrokerProtocolTests {
-    static let pipeline = BrokerPipeline(width: 640, height: 480, count: 2, formats: ["NV12"], participants: [
-        .init(device: .profile("name: cam\n"), usage: "capture"), .init(device: .live("drm:vkms"), usage: "scanout"),
+    static let pipeline = PipelineDescription(width: 640, height: 480, count: 2, formats: FormatInfo.lookup("NV12").map { [$0] }, participants: [
+        .init(device: .profileText("name: cam\n"), usage: "capture"), .init(device: .live(DeviceReference(kind: .drm, driver: "vkms")), usage: "scanout"),
     ])
 
     static func frame(_ kind: BrokerFrame.Kind, _ body: String, id: UInt32 = 7) -> BrokerFrame {
@@ -21,7 +21,7 @@ import Testing
                                          .allocate(Self.pipeline, name: nil), .allocatePlan(plan: 3, name: "cam0"), .allocatePlan(plan: 0, name: nil),
                                          .release(inodes: [12, 99]), .stats]
         for request in requests {
-            let bytes = request.frame(requestID: 42).bytes
+            let bytes = try request.frame(requestID: 42).bytes
             let frame = try BrokerFrame.decode(bytes)
             #expect(frame.requestID == 42)
             #expect(frame.kind == request.kind)
@@ -29,8 +29,8 @@ import Testing
         }
     }
 
-    @Test func allocateTakesAPipelineOrAPlanNeverBothNorNeither() {
-        let pipeline = String(decoding: Self.pipeline.json.serialized(indent: nil).utf8, as: UTF8.self)
+    @Test func allocateTakesAPipelineOrAPlanNeverBothNorNeither() throws {
+        let pipeline = String(decoding: try Self.pipeline.wireJSON().serialized(indent: nil).utf8, as: UTF8.self)
         let both = Self.refusal(Self.frame(.allocate, #"{"plan": 1, "pipeline": \#(pipeline)}"#))
         #expect(both == "allocate takes exactly one of 'pipeline' and 'plan'")
         #expect(Self.refusal(Self.frame(.allocate, #"{"name": "cam0"}"#)) == "allocate takes exactly one of 'pipeline' and 'plan'")
@@ -46,18 +46,18 @@ import Testing
         }
     }
 
-    @Test func theHeaderIsLittleEndianWithTheBodyLength() {
-        let bytes = BrokerRequest.stats.frame(requestID: 0x0102_0304).bytes
+    @Test func theHeaderIsLittleEndianWithTheBodyLength() throws {
+        let bytes = try BrokerRequest.stats.frame(requestID: 0x0102_0304).bytes
         #expect(Array(bytes[0..<4]) == Array("HWBK".utf8))
         #expect(Array(bytes[4..<16]) == [1, 0, 5, 0, 4, 3, 2, 1, 2, 0, 0, 0])
         #expect(Array(bytes[16...]) == Array("{}".utf8))
     }
 
-    @Test func aBrokenFrameIsRefusedByName() {
+    @Test func aBrokenFrameIsRefusedByName() throws {
         func refusal(_ bytes: [UInt8]) -> BrokerProtocolError? {
             do { _ = try BrokerFrame.decode(bytes); return nil } catch { return error }
         }
-        let good = BrokerRequest.stats.frame(requestID: 1).bytes
+        let good = try BrokerRequest.stats.frame(requestID: 1).bytes
         #expect(refusal(Array(good.prefix(10)))?.message.contains("shorter than the 16-byte header") == true)
         #expect(refusal([0x48, 0x57, 0x42, 0x4C] + good.dropFirst(4))?.message.contains("magic") == true)
         var version = good

@@ -17,7 +17,7 @@ import Testing
     @Test func theSeedsAreTheEncodersBytes() throws {
         let directory = Repository.path + "/scripts/fuzz-seeds/"
         for (name, request) in Self.seeds {
-            let expected = request.frame(requestID: 1).bytes
+            let expected = try request.frame(requestID: 1).bytes
             let stored = try #require(FileManager.default.contents(atPath: directory + name).map { [UInt8]($0) }, "\(name) is missing; write it with the bytes of request.frame(requestID: 1)")
             #expect(stored == expected, "\(name) differs from what the encoder writes")
         }

@@ -119,7 +119,7 @@ import Testing
             """)
         #expect(spec.width == 1920 && spec.height == 1080 && spec.count == 4)
         #expect(spec.formats?.map(\.name) == ["NV12", "YUYV"])
-        #expect(spec.participants.map(\.device) == ["hantro-decoder", "../Profiles/vop2-display.yaml"])
+        #expect(spec.participants.map(\.device) == [.named("hantro-decoder"), .named("../Profiles/vop2-display.yaml")])
     }
 
     @Test func rejectsBadSizes() throws {

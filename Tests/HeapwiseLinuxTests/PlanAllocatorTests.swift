@@ -69,7 +69,39 @@ import HeapwiseCore
         } catch {
             #expect(error.message.contains("reserved:"))
             #expect(error.message.contains("system:"))
+            #expect(error.failedAttempts.map(\.heap) == ["reserved", "system"], "every attempt is a value the C API can list")
+            #expect(error.failedAttempts.allSatisfy { $0.error.errno == .noMemory && $0.reason == "\(Errno.noMemory)" })
         }
+    }
+
+    /// The pool takes the same walk: a heap that fails part-way gives back what it lent (the
+    /// pool holds it idle, nothing leaks) and the next heap serves every image.
+    @Test func aPoolWalksTheSameHeapsAndKeepsNothingOfAFailedOne() throws {
+        let catalog = HeapCatalog.builtIn
+        let plan = try plan(catalog)
+        final class Countdown: BufferAllocator {
+            let heap: Heap
+            let node = "/dev/dma_heap/reserved"
+            var left: Int
+            init(_ heap: Heap, buffers: Int) { self.heap = heap; left = buffers }
+            func allocatePageAligned(_ length: Int) throws(LinuxError) -> UniqueDMABuf {
+                guard left > 0 else { throw LinuxError.from(.noMemory, node: node, operation: .dmaHeapAlloc) }
+                left -= 1
+                return try Memfd().allocatePageAligned(length)
+            }
+            func baselineAllocateFree(_ length: Int) -> Result<Duration, Errno> { .failure(.notSupported) }
+        }
+        let reserved = Countdown(plan.heap, buffers: 1)  // one image, then ENOMEM
+        let system = try #require(catalog.heaps.first { $0.name == "system" })
+        let systemAllocator = Scripted(system, failing: nil)
+        let allocator = PlanAllocator { heap throws(LinuxError) -> BufferAllocator in heap.name == "reserved" ? reserved : systemAllocator }
+        let pool = BufferPool()
+        let lent = try allocator.acquire(plan.layout, count: 2, heaps: HeapFallback.candidates(for: plan, in: catalog),
+                                         from: pool, owner: PoolOwner(1), name: nil)
+        #expect(lent.heap.name == "system" && lent.images.count == 2)
+        #expect(lent.failedAttempts.map(\.heap) == ["reserved"])
+        #expect(pool.statistics().inUseBuffers == 2, "only the system heap's two buffers are out; the reserved one went back")
+        for lease in lent.images.joined() { lease.release() }
     }
 }
 

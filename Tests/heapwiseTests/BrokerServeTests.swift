@@ -16,18 +16,18 @@ import Testing
     static let catalog = repository + "/Examples/heaps/rpi4.yaml"
     static let rootPolicy = "rules:\n  - uid: 0\n    max_bytes: 64MiB\n    requests_per_second: 1000\n"
 
-    static func pipeline() throws -> BrokerPipeline {
-        try Loader.brokerPipeline(repository + "/Examples/camera-preview.yaml")
+    static func pipeline() throws -> PipelineDescription {
+        try Loader.brokerDescription(repository + "/Examples/camera-preview.yaml")
     }
 
     @Test func aClientPlansThroughTheBrokerAndTheBrokerStopsCleanly() throws {
         let daemon = try BrokerDaemon(policy: Self.rootPolicy, arguments: ["--heaps", Self.catalog])
         let client = try BrokerClient(socket: daemon.socket, client: "test")
         #expect(client.hello.uid == getuid() && client.hello.pid == getpid(), "the broker names this process as the kernel does")
-        let plan = try client.plan(try Self.pipeline())
-        #expect(plan.satisfiable)
+        let (plan, number) = try client.plan(try Self.pipeline())
+        #expect(plan.chosen?.format == "YUYV" && number != nil, "the broker's resolution decodes into the plan value")
         #expect(plan.text.contains("Chosen: YUYV"))
-        guard case .object = try StrictJSON.parse(plan.resolution) else { Issue.record("the resolution is not a JSON object"); return }
+        guard case .object = plan.json else { Issue.record("the resolution is not a JSON object"); return }
         #expect(throws: BrokerClientError.self) { try client.allocate(try Self.pipeline()) }
         #expect(daemon.stop() == 0, "SIGTERM is a clean exit")
         #expect(!FileManager.default.fileExists(atPath: daemon.socket), "the socket it bound is removed")
@@ -39,8 +39,8 @@ import Testing
     @Test func aPlanNumberBelongsToItsConnection() throws {
         let daemon = try BrokerDaemon(policy: Self.rootPolicy, arguments: ["--heaps", Self.catalog])
         let client = try BrokerClient(socket: daemon.socket, client: "planner")
-        let number = try #require(try client.plan(try Self.pipeline()).plan, "a satisfiable plan has a number")
-        #expect(try client.plan(try Self.pipeline()).plan == number + 1, "each plan gets the next number")
+        let number = try #require(try client.plan(try Self.pipeline()).number, "a satisfiable plan has a number")
+        #expect(try client.plan(try Self.pipeline()).number == number + 1, "each plan gets the next number")
         // The number reaches allocation: this broker plans against a file and allocates nothing.
         let known = KernelBrokerTests.refusal { () throws(BrokerClientError) in _ = try client.allocate(plan: number) }
         #expect(known?.code == "allocation_failed" && known?.message.contains("allocates nothing") == true, "\(known?.message ?? "not refused")")
@@ -124,7 +124,7 @@ import Testing
             for id in 2..<9 { try peer.request(.plan(try Self.pipeline()), id: UInt32(id)) }
             deaf.append(peer)
         }
-        #expect(try healthy.plan(try Self.pipeline()).satisfiable, "a healthy client is answered throughout")
+        #expect(try healthy.plan(try Self.pipeline()).plan.chosen != nil, "a healthy client is answered throughout")
         #expect(daemon.isRunning)
 
         garbage = try RawBrokerPeer(daemon.socket)
@@ -139,7 +139,7 @@ import Testing
             settled = daemon.descriptorCount
         }
         #expect(settled <= baseline + 1, "the broker's descriptors return to the baseline (one for the connection still open): \(settled) vs \(baseline)")
-        #expect(try healthy.plan(try Self.pipeline()).satisfiable)
+        #expect(try healthy.plan(try Self.pipeline()).plan.chosen != nil)
     }
 
     @Test func sighupReloadsAValidPolicyAndKeepsTheOldOneOverAnInvalidOne() throws {
@@ -150,7 +150,7 @@ import Testing
         while !daemon.logText.contains("policy reload refused"), waited < 200 { usleep(20_000); waited += 1 }
         #expect(daemon.logText.contains("policy reload refused; the previous policy stays"))
         #expect(daemon.logText.contains("did you mean 'max_bytes'?"), "the log line names the mistake")
-        #expect(try BrokerClient(socket: daemon.socket).plan(try Self.pipeline()).satisfiable, "the old policy still serves")
+        #expect(try BrokerClient(socket: daemon.socket).plan(try Self.pipeline()).plan.chosen != nil, "the old policy still serves")
 
         try "rules:\n  - uid: 4242\n    max_bytes: 1MiB\n".write(toFile: daemon.policy, atomically: false, encoding: .utf8)
         daemon.signal(SIGHUP)
@@ -164,12 +164,12 @@ import Testing
         let (status, output) = try JSONOutputTests.run(["serve", "--socket", first.socket, "--policy", first.policy, "--heaps", Self.catalog], withErrors: true)
         #expect(status == 4)
         #expect(String(decoding: output, as: UTF8.self).contains("another broker is already listening here"))
-        #expect(try BrokerClient(socket: first.socket).plan(try Self.pipeline()).satisfiable, "the first one still serves")
+        #expect(try BrokerClient(socket: first.socket).plan(try Self.pipeline()).plan.chosen != nil, "the first one still serves")
         // A broker killed outright leaves its socket file; the next one takes its place.
         first.killOutright()
         #expect(FileManager.default.fileExists(atPath: first.socket))
         let second = try BrokerDaemon(policy: Self.rootPolicy, arguments: ["--heaps", Self.catalog], directory: first.directory)
-        #expect(try BrokerClient(socket: second.socket).plan(try Self.pipeline()).satisfiable)
+        #expect(try BrokerClient(socket: second.socket).plan(try Self.pipeline()).plan.chosen != nil)
     }
 
     /// As systemd starts it from heapwise.socket: the listening socket arrives as fd 3 with
@@ -192,7 +192,7 @@ import Testing
             if client == nil { usleep(20_000) }
         }
         let connected = try #require(client, "the broker answers on the socket it was given")
-        #expect(try connected.plan(try Self.pipeline()).satisfiable)
+        #expect(try connected.plan(try Self.pipeline()).plan.chosen != nil)
         #expect(!FileManager.default.fileExists(atPath: directory + "/unused.sock"), "--socket is not bound when systemd passes one")
         let log = (try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? ""
         #expect(log.contains("socket=from systemd"), "\(log)")

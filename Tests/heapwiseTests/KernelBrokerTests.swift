@@ -98,7 +98,7 @@ struct KernelBrokerTests {
         // and the broker (rightly) counts those too.
         let child = try KernelStatsTests.receiver(uid: -1, name: "hw-broker-kid")
         defer { hwt_kill(child.pid); _ = Syscalls.close(child.socket) }
-        var pipeline = try Loader.brokerPipeline(Self.cameraToDisplay)
+        var pipeline = try Loader.brokerDescription(Self.cameraToDisplay)
         let client = try BrokerClient(socket: broker.socket, client: "quota")
         pipeline.count = 4
         var (_, held) = try client.allocate(pipeline, name: "q")
@@ -148,7 +148,7 @@ struct KernelBrokerTests {
 
     @Test func aBufferGivenBackReachesTheNextClientZeroed() throws {
         let broker = try Self.daemon()
-        var pipeline = try Loader.brokerPipeline(Self.cameraToDisplay)
+        var pipeline = try Loader.brokerDescription(Self.cameraToDisplay)
         pipeline.count = 1
         let writer = try BrokerClient(socket: broker.socket, client: "writer")
         let (allocation, buffers) = try writer.allocate(pipeline)
@@ -169,10 +169,10 @@ struct KernelBrokerTests {
 
     @Test func buffersFromTheBrokerImportIntoVividAndVkms() throws {
         let broker = try Self.daemon()
-        let pipeline = try Loader.brokerPipeline(Self.cameraToDisplay)
+        let pipeline = try Loader.brokerDescription(Self.cameraToDisplay)
         let client = try BrokerClient(socket: broker.socket, client: "e2e")
         // Planned first, then allocated by the plan's number: the profiles travel once.
-        let number = try #require(try client.plan(pipeline).plan, "a satisfiable plan has a number")
+        let number = try #require(try client.plan(pipeline).number, "a satisfiable plan has a number")
         let (allocation, buffers) = try client.allocate(plan: number, name: "broker-e2e")
         // The same pipeline resolved here gives the plan the devices are set up with; the
         // broker's buffers must have its layout.
@@ -209,10 +209,10 @@ struct KernelBrokerTests {
     /// reclaimed what the dead held, its descriptors and pool return to the baseline.
     @Test func aThousandClientsKilledMidRequestLeaveNothingBehind() throws {
         let broker = try Self.daemon()
-        var pipeline = try Loader.brokerPipeline(Self.cameraToDisplay)
+        var pipeline = try Loader.brokerDescription(Self.cameraToDisplay)
         pipeline.count = 1
         let healthy = try BrokerClient(socket: broker.socket, client: "healthy")
-        try #require(try healthy.plan(pipeline).satisfiable, "the doomed clients' request is one the broker can serve")
+        try #require(try healthy.plan(pipeline).plan.chosen != nil, "the doomed clients' request is one the broker can serve")
         // One allocation first, so the heap node the broker keeps open is in the baseline;
         // then wait for the pool to free that buffer.
         let (warm, warmBuffers) = try healthy.allocate(pipeline)
@@ -220,8 +220,8 @@ struct KernelBrokerTests {
         try healthy.release(warm.buffers.map(\.inode))
         for _ in 0..<200 where try healthy.stats().idleBuffers > 0 { usleep(50_000) }
         let baseline = broker.descriptorCount
-        let hello = BrokerRequest.hello(protocol: 1, client: "doomed").frame(requestID: 1).bytes
-        let request = BrokerRequest.allocate(pipeline, name: "doomed").frame(requestID: 2).bytes
+        let hello = try BrokerRequest.hello(protocol: 1, client: "doomed").frame(requestID: 1).bytes
+        let request = try BrokerRequest.allocate(pipeline, name: "doomed").frame(requestID: 2).bytes
         var generator = SystemRandomNumberGenerator()
         var killedAt = [0, 0, 0, 0, 0]
         for round in 0..<1000 {
@@ -232,7 +232,7 @@ struct KernelBrokerTests {
             hwt_kill(pid)
             killedAt[stage] += 1
             if round % 100 == 0 {
-                #expect(try healthy.plan(pipeline).satisfiable, "answered during the storm (round \(round))")
+                #expect(try healthy.plan(pipeline).plan.chosen != nil, "answered during the storm (round \(round))")
             }
         }
         #expect(broker.isRunning)

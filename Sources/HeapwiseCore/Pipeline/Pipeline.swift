@@ -37,38 +37,3 @@ public struct Participant: Sendable {
     /// The device's name: how explanations name a participant.
     public var label: String { device.name }
 }
-
-/// A pipeline as written, before its `device:` references are turned into profiles.
-public struct PipelineSpec: Hashable, Sendable {
-    public struct ParticipantSpec: Hashable, Sendable {
-        /// A profile name, a profile path, or a probed device (`drm:vkms`, `v4l2:vivid`).
-        public var device: String
-        public var usage: String
-        /// Where the entry is in the file, for errors found while resolving the reference.
-        public var location: InputError
-    }
-
-    public var width: Int
-    public var height: Int
-    public var count: Int
-    public var formats: [FormatInfo]?
-    public var participants: [ParticipantSpec]
-
-    /// Builds the pipeline, asking `load` for each referenced profile.
-    public func resolve(
-        loadingDevicesWith load: (ParticipantSpec) throws(InputError) -> DeviceProfile
-    ) throws(InputError) -> Pipeline {
-        var participants: [Participant] = []
-        for spec in self.participants {
-            let device = try load(spec)
-            guard let usage = device.usage(named: spec.usage) else {
-                var error = spec.location
-                error.message = "device '\(device.name)' has no usage '\(spec.usage)'; it has: "
-                    + device.usages.map(\.name).joined(separator: ", ")
-                throw error
-            }
-            participants.append(Participant(device: device, usage: usage))
-        }
-        return Pipeline(width: width, height: height, count: count, formats: formats, participants: participants)
-    }
-}

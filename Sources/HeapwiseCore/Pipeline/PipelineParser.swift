@@ -3,7 +3,7 @@ public enum PipelineParser {
     static let keys = ["name", "description", "width", "height", "count", "formats", "participants"]
     static let participantKeys = ["device", "usage"]
 
-    public static func parse(_ text: String, file: String? = nil) throws(InputError) -> PipelineSpec {
+    public static func parse(_ text: String, file: String? = nil) throws(InputError) -> PipelineDescription {
         let root = try YAMLValue.parse(text, file: file)
         let fields = try root.fields(allowed: keys, required: ["width", "height", "participants"])
         guard let widthValue = fields["width"], let heightValue = fields["height"],
@@ -26,18 +26,18 @@ public enum PipelineParser {
             guard !list.isEmpty else { throw formatsValue.error("an empty format list allows nothing; omit 'formats' to allow any") }
             formats = list
         }
-        var participants: [PipelineSpec.ParticipantSpec] = []
+        var participants: [PipelineDescription.Participant] = []
         for item in try participantsValue.sequence() {
             let entry = try item.fields(allowed: participantKeys, required: ["device", "usage"])
             guard let device = entry["device"], let usage = entry["usage"] else {
                 throw item.error(.missingKey, "a participant needs 'device' and 'usage'")
             }
-            participants.append(.init(device: try device.string(), usage: try usage.string(), location: device.error("")))
+            participants.append(.init(device: .init(reference: try device.string()), usage: try usage.string(), location: device.error("")))
         }
         guard !participants.isEmpty else {
             throw participantsValue.error("a pipeline needs at least one participant (a device and its usage)")
         }
-        return PipelineSpec(width: width, height: height, count: count, formats: formats, participants: participants)
+        return PipelineDescription(width: width, height: height, count: count, formats: formats, participants: participants)
     }
 
     private static func dimension(_ value: YAMLValue, _ name: String) throws(InputError) -> Int {

@@ -7,10 +7,10 @@ import CHeapwiseLinux
 /// shortened in its base, at a character boundary, never in its suffix: cutting the whole
 /// string would drop the numbers (every buffer would get the same name) or split a UTF-8
 /// character.
-enum BufferName {
-    static let limit = Int(hw_DMA_BUF_NAME_LEN) - 1
+public enum BufferName {
+    public static let limit = Int(hw_DMA_BUF_NAME_LEN) - 1
 
-    static func make(_ base: String, image: Int, buffer: Int, limit: Int = BufferName.limit) -> String {
+    public static func make(_ base: String, image: Int, buffer: Int, limit: Int = BufferName.limit) -> String {
         let suffix = "-\(image).\(buffer)"
         var room = max(0, limit - suffix.utf8.count)
         var kept = Substring()

@@ -81,7 +81,7 @@ extension DMABufHandle where Self: ~Copyable {
 extension LinuxError {
     /// Runs CPU-access code, whose errors are the sync ioctls' `LinuxError`s or a body's own;
     /// the latter are reported as a failed CPU access of `node`, so callers keep typed throws.
-    static func duringCPUAccess<R>(of node: String, _ body: () throws -> R) throws(LinuxError) -> R {
+    public static func duringCPUAccess<R>(of node: String, _ body: () throws -> R) throws(LinuxError) -> R {
         do {
             return try body()
         } catch let error as LinuxError {

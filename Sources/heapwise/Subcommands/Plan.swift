@@ -1,8 +1,6 @@
 import ArgumentParser
-import HeapwiseClient
+import Heapwise
 import HeapwiseCore
-import HeapwiseLinux
-import HeapwiseLoading
 
 /// `heapwise plan`. Named `PlanCommand` so it never shadows HeapwiseCore's `Plan`.
 struct PlanCommand: ParsableCommand {
@@ -43,7 +41,7 @@ struct PlanCommand: ParsableCommand {
     var broker = false
 
     @Option(help: "The broker's socket.")
-    var socket = BrokerClient.defaultSocket
+    var socket = HeapwiseOptions.defaultSocket
 
     @OptionGroup var output: OutputOptions
 
@@ -61,107 +59,86 @@ struct PlanCommand: ParsableCommand {
 
     static let maxReuse = 100_000
 
+    /// The front door's options: the broker always with --broker, when needed for a plain
+    /// --allocate (a pool, and a plan for another machine, stay in this process).
+    var options: HeapwiseOptions {
+        let route: HeapwiseOptions.Broker = broker ? .socket(socket) : allocate && reuse == nil ? .automatic(socket: socket) : .never
+        return HeapwiseOptions(profileDirectories: profileDirectories, heaps: heaps.map { .catalogFile($0) } ?? .live,
+                               hints: hints.map { .file($0) } ?? .system, broker: route)
+    }
+
     func run() throws {
-        if broker { return try runThroughBroker() }
-        if allocate, heaps == nil, reuse == nil, UserFiles.exists(socket) {
-            let discovered = HeapDiscovery.discover()
-            if !discovered.isEmpty, !discovered.contains(where: \.accessible) {
-                printError("heapwise: note: this user may open none of this machine's heaps; allocating through the broker at \(socket)")
-                return try runThroughBroker()
-            }
-        }
-        let resolution: Resolution
-        let live: Bool
+        let context: HeapwiseContext
+        let plan: PipelinePlan
         do {
-            let pipeline = try Loader.pipeline(self.pipeline, profileDirectories: profileDirectories, hints: Loader.heapHints(file: hints))
-            let heapSource = try Loader.planCatalog(file: heaps)
-            live = heapSource.live
-            resolution = Resolver(catalog: heapSource.catalog).resolve(pipeline)
+            context = try HeapwiseContext(options)
+            if case let .broker(socket, automatic: true) = context.route {
+                printError("heapwise: note: this user may open none of this machine's heaps; allocating through the broker at \(socket)")
+            }
+            plan = try context.plan(file: pipeline)
         } catch {
-            throw reportInvalidInput(error)
+            throw fail(error)
         }
-        guard allocate, let chosen = resolution.chosen else {
-            print(output.json ? json(resolution, allocation: nil, reuse: nil) : resolution.text())
-            if resolution.chosen == nil { throw Exit.unsatisfiable }
+        guard allocate, plan.chosen != nil else {
+            print(output.json ? document(plan) : plan.text)
+            if plan.chosen == nil { throw Exit.unsatisfiable }
             return
         }
-        let allocation: PlanAllocation
+        let report: AllocationReport
+        let allocation: Allocation
+        // A plan made here is printed before the kernel's refusal; the broker's refusal stands alone.
+        let printsPlanOnFailure = context.route == .inProcess
         do {
-            allocation = try PlanAllocation.run(chosen, count: resolution.pipeline.count, catalog: resolution.catalog, live: live)
+            allocation = try context.allocate(plan)
+            report = try AllocationChecks.report(allocation)
+        } catch let error as HeapwiseFailure {
+            if printsPlanOnFailure { print(output.json ? document(plan) : plan.text) }
+            throw fail(error)
         } catch {
-            print(output.json ? json(resolution, allocation: nil, reuse: nil) : resolution.text())
+            if printsPlanOnFailure { print(output.json ? document(plan) : plan.text) }
             printError("heapwise: error: \(error)")
             throw Exit.allocationFailed
         }
-        let verified = !allocation.rows.contains { !$0.verified }
+        let verified = !report.rows.contains { !$0.verified }
         var reused: ReuseReport?
         if let reuse, verified {
             do {
-                let run = try PlanReuse.run(chosen, count: resolution.pipeline.count, catalog: resolution.catalog, live: live, rounds: reuse)
-                reused = ReuseReport(heap: run.heap.name, rounds: reuse, leases: run.leases, unzeroedLeases: run.unzeroedLeases, statistics: run.statistics)
+                reused = try AllocationChecks.reuse(try context.pool(for: plan), count: plan.count, rounds: reuse)
             } catch {
-                print(output.json ? json(resolution, allocation: allocation.report, reuse: nil) : resolution.text() + "\n\n" + allocation.report.text)
+                print(output.json ? document(plan, allocation: report) : plan.text + "\n\n" + report.text)
                 printError("heapwise: error: reusing through a pool: \(error)")
                 throw Exit.allocationFailed
             }
         }
         if output.json {
-            print(json(resolution, allocation: allocation.report, reuse: reused))
+            print(document(plan, allocation: report, reuse: reused))
         } else {
-            print(resolution.text())
-            print("\n" + allocation.report.text)
+            print(plan.text)
+            if case let .broker(socket, uid) = allocation.route {
+                print("\nThrough the broker at \(socket) (as uid \(uid)); each buffer arrived zeroed before the pattern was written.")
+                print(report.text)
+            } else {
+                print("\n" + report.text)
+            }
             if let reused { print("\n" + reused.text) }
         }
         if !verified || (reused?.unzeroedLeases ?? 0) > 0 { throw Exit.allocationFailed }
     }
 
-    /// The plan and buffers from the broker: its text, or the same JSON document as a local
-    /// plan (the resolution as the broker made it, with this process's `allocation`).
-    private func runThroughBroker() throws {
-        let pipeline: BrokerPipeline
-        do {
-            pipeline = try Loader.brokerPipeline(self.pipeline, profileDirectories: profileDirectories)
-        } catch {
-            throw reportInvalidInput(error)
-        }
-        do {
-            let client = try BrokerClient(socket: socket, client: "heapwise plan")
-            let plan = try client.plan(pipeline)
-            guard allocate, plan.satisfiable else {
-                print(output.json ? try brokerJSON(plan, allocation: nil) : plan.text)
-                if !plan.satisfiable { throw Exit.unsatisfiable }
-                return
-            }
-            let (allocation, buffers) = try client.allocate(pipeline, name: "heapwise")
-            let report = try PlanAllocation.report(received: buffers, allocation: allocation)
-            if output.json {
-                print(try brokerJSON(plan, allocation: report))
-            } else {
-                print(plan.text)
-                print("\nThrough the broker at \(socket) (as uid \(client.hello.uid)); each buffer arrived zeroed before the pattern was written.")
-                print(report.text)
-            }
-            if report.rows.contains(where: { !$0.verified }) { throw Exit.allocationFailed }
-        } catch let error as BrokerClientError {
-            printError("heapwise: error: \(error)")
-            if case let .refused(refusal) = error, refusal.code == "unsatisfiable" { throw Exit.unsatisfiable }
-            if case let .refused(refusal) = error, refusal.code == "invalid_pipeline" { throw Exit.invalidInput }
-            throw Exit.allocationFailed
-        } catch let error as LinuxError {
-            printError("heapwise: error: \(error)")
-            throw Exit.allocationFailed
+    /// Prints the error and picks the exit status by its category (no message matching).
+    private func fail(_ error: HeapwiseFailure) -> ExitCode {
+        printError("heapwise: error: \(error)")
+        switch error.category {
+        case .invalidInput: return Exit.invalidInput
+        case .unsatisfiable: return Exit.unsatisfiable
+        case .allocationFailed: return Exit.allocationFailed
         }
     }
 
-    private func brokerJSON(_ plan: BrokerPlanReply, allocation: AllocationReport?) throws -> String {
-        guard case let .object(fields) = JSON(try StrictJSON.parse(plan.resolution)) else { return plan.resolution }
-        return JSON.object(fields + [("allocation", allocation?.json ?? .null), ("reuse", .null)]).serialized()
-    }
-
-    /// The resolution's document with `allocation` (the buffers, or null when none were made)
-    /// and `reuse` (the pool's run, or null without `--reuse`).
-    private func json(_ resolution: Resolution, allocation: AllocationReport?, reuse: ReuseReport?) -> String {
-        guard case let .object(fields) = resolution.json else { return resolution.json.serialized() }
+    /// The plan's document with `allocation` (the buffers, or null when none were made) and
+    /// `reuse` (the pool's run, or null without `--reuse`).
+    private func document(_ plan: PipelinePlan, allocation: AllocationReport? = nil, reuse: ReuseReport? = nil) -> String {
+        guard case let .object(fields) = plan.json else { return plan.json.serialized() }
         return JSON.object(fields + [("allocation", allocation?.json ?? .null), ("reuse", reuse?.json ?? .null)]).serialized()
     }
 }
