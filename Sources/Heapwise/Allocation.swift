@@ -24,6 +24,7 @@ public struct Allocation {
 
         /// CPU access to the whole buffer, bracketed by `DMA_BUF_IOCTL_SYNC` START/END (even
         /// when `body` throws; `body`'s error is the one reported). The mapping lasts the call.
+        @discardableResult
         public func withCPUAccess<R>(_ access: CPUAccess, _ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R {
             try dmaBuf.withCPUAccess(access, body)
         }
