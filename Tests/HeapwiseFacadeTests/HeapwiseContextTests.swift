@@ -97,7 +97,7 @@ import Testing
         let decoder = PoolOwner(1), display = PoolOwner(2)
         let first = try pool.acquire(owner: decoder)
         #expect(first.buffers.count == 1 && first.planes == [plan.chosen?.buffers[0].planes ?? []])
-        try first.buffers[0].withCPUAccess(.write) { bytes in bytes.initializeMemory(as: UInt8.self, repeating: 0xA5) }
+        _ = try first.buffers[0].withCPUAccess(.write) { bytes in bytes.initializeMemory(as: UInt8.self, repeating: 0xA5) }
         first.release(keepContents: true)
         let again = try pool.acquire(owner: decoder)
         let kept = try again.buffers[0].withCPUAccess(.read) { $0[0] == 0xA5 }

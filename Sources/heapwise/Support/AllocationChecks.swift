@@ -56,7 +56,7 @@ enum AllocationChecks {
         }
         func fill(_ lease: PooledBuffer, with byte: UInt8) throws(HeapwiseFailure) {
             do {
-                try LinuxError.duringCPUAccess(of: lease.key.node) {
+                _ = try LinuxError.duringCPUAccess(of: lease.key.node) {
                     try lease.withCPUAccess(.write) { bytes in bytes.initializeMemory(as: UInt8.self, repeating: byte) }
                 }
             } catch { throw .kernel(error) }
