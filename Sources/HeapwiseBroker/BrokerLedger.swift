@@ -25,9 +25,9 @@ final class BrokerLedger {
     /// Upper bounds between reclaims: what each uid was handed and has not been reclaimed.
     private(set) var handed: [UInt32: (buffers: Int, bytes: Int)] = [:]
     let reader: DMABufAccounting
-    let ownPID: Int32
+    let ownPID: ProcessID
 
-    init(reader: DMABufAccounting, ownPID: Int32) {
+    init(reader: DMABufAccounting, ownPID: ProcessID) {
         self.reader = reader
         self.ownPID = ownPID
     }

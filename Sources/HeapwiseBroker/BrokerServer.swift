@@ -1,10 +1,11 @@
-import Glibc
 import HeapwiseCore
 import HeapwiseLinux
 import Logging
 
-/// The broker's event loop: one thread, `poll(2)` over the listening socket, a signalfd
-/// (SIGTERM and SIGINT stop it, SIGHUP reloads the policy) and every connection.
+/// The broker's event loop: one thread, a `PollSet` over the listening socket, a signalfd
+/// (SIGTERM and SIGINT stop it, SIGHUP reloads the policy) and every connection. It holds
+/// no raw descriptor: each is owned by its listener, connection or signal descriptor, and
+/// replies carry their dma-bufs as `DMABuf`s, whose descriptors are lent only to `sendmsg`.
 ///
 /// Why not SwiftNIO: every reply that matters carries dma-buf fds (`SCM_RIGHTS`) and every
 /// request is judged by the peer's credentials (`SO_PEERCRED`, `SO_PEERGROUPS`); NIO's Unix
@@ -46,7 +47,7 @@ public final class BrokerServer {
         let peer: BrokerPeer
         var greeted = false
         /// The reply waiting for the client to read (one request in flight).
-        var pending: (bytes: [UInt8], descriptors: [Int32], inodes: [UInt64])?
+        var pending: (bytes: [UInt8], buffers: [DMABuf], inodes: [UInt64])?
         var closeAfterReply = false
 
         init(socket: UnixConnection, id: UInt64, peer: BrokerPeer) {
@@ -61,7 +62,12 @@ public final class BrokerServer {
     let service: BrokerService
     let options: Options
     let logger: Logger
-    private var connections: [Int32: Connection] = [:]
+    /// What the loop polls: the listener, the signals, and each connection by its number.
+    enum Source: Hashable {
+        case listener, signals, connection(UInt64)
+    }
+    private let poll = PollSet<Source>()
+    private var connections: [UInt64: Connection] = [:]
     private var nextID: UInt64 = 1
     private let clock = ContinuousClock()
 
@@ -70,8 +76,8 @@ public final class BrokerServer {
         self.listener = listener
         self.options = options
         self.logger = logger
-        signals = try SignalDescriptor([SIGTERM, SIGINT, SIGHUP])
-        let ledger = BrokerLedger(reader: reader, ownPID: getpid())
+        signals = try SignalDescriptor([.terminate, .interrupt, .hangUp])
+        let ledger = BrokerLedger(reader: reader, ownPID: CurrentProcess.id)
         service = BrokerService(policy: policy, users: UserDatabase.read(), pool: pool, ledger: ledger, catalog: catalog, hints: hints,
                                 allocates: options.allocates, logger: logger)
     }
@@ -91,39 +97,38 @@ public final class BrokerServer {
         logger.info("serving", metadata: ["socket": "\(listener.boundPath ?? "from systemd")", "policy": "\(options.policyPath)",
                                           "rules": "\(service.policy.rules.count)", "heaps": "\(service.catalog?.heaps.map(\.name).joined(separator: ",") ?? "none")"])
         var lastReclaim = clock.now
+        poll.register(listener, as: .listener)
+        poll.register(signals, as: .signals)
+        defer { poll.removeAll() }
         while true {
-            var descriptors = [pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0), pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)]
-            let order = Array(connections.keys)
-            for fd in order {
-                let events = connections[fd]?.pending == nil ? POLLIN : POLLOUT
-                descriptors.append(pollfd(fd: fd, events: Int16(events), revents: 0))
+            for connection in connections.values {
+                poll.update(.connection(connection.id), to: connection.pending == nil ? .readable : .writable)
             }
             // Woken to reclaim while buffers are out, and to free pool buffers past their age.
             let ticking = !service.ledger.entries.isEmpty || service.pool.idleBuffers > 0
-            let timeout: Int32 = ticking ? Int32(clamping: options.reclaimInterval.components.seconds * 1000 + options.reclaimInterval.components.attoseconds / 1_000_000_000_000_000) : -1
-            switch Poll.wait(&descriptors, timeoutMilliseconds: timeout) {
-            case .success, .failure(.interrupted): break
+            let ready: [(key: Source, events: PollEvents)]
+            switch poll.wait(timeout: ticking ? options.reclaimInterval : nil) {
+            case let .success(found): ready = found
             case let .failure(errno):
                 logger.critical("poll failed; stopping", metadata: ["errno": "\(errno)"])
                 return
             }
-            if descriptors[1].revents != 0 {
+            if ready.contains(where: { $0.key == .signals }) {
                 while let signal = signals.next() {
-                    if signal == SIGHUP { reloadPolicy() } else {
-                        logger.info("stopping", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")", "connections": "\(connections.count)"])
+                    if signal == .hangUp { reloadPolicy() } else {
+                        logger.info("stopping", metadata: ["signal": "\(signal)", "connections": "\(connections.count)"])
                         connections.removeAll()
                         return
                     }
                 }
             }
-            for (index, fd) in order.enumerated() {
-                let revents = descriptors[index + 2].revents
-                guard revents != 0, let connection = connections[fd] else { continue }
-                if revents & Int16(POLLOUT) != 0 { flush(connection) }
-                if revents & Int16(POLLIN) != 0, connections[fd] != nil, connection.pending == nil { read(connection) }
-                if revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0, revents & Int16(POLLIN) == 0 { close(connection, reason: "hung up") }
+            for (source, events) in ready {
+                guard case let .connection(id) = source, let connection = connections[id] else { continue }
+                if events.contains(.writable) { flush(connection) }
+                if events.contains(.readable), connections[id] != nil, connection.pending == nil { read(connection) }
+                if !events.isDisjoint(with: .hangUp), !events.contains(.readable) { close(connection, reason: "hung up") }
             }
-            if descriptors[0].revents != 0 { acceptAll() }
+            if ready.contains(where: { $0.key == .listener }) { acceptAll() }
             if ticking, clock.now - lastReclaim >= options.reclaimInterval {
                 service.ledger.reclaim()
                 _ = service.pool.trim(olderThan: options.poolIdleAge)
@@ -155,7 +160,7 @@ public final class BrokerServer {
                 return
             }
             guard case let .success(credentials) = socket.peer() else { continue }
-            let peer = service.peer(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid, groups: credentials.groups)
+            let peer = service.peer(credentials)
             let sameUser = connections.values.count { $0.peer.uid == peer.uid }
             guard connections.count < options.maxConnections, sameUser < options.maxConnectionsPerUser else {
                 logger.warning("connection refused: too many", metadata: ["peer": "\(peer)", "open": "\(connections.count)", "of this user": "\(sameUser)"])
@@ -165,7 +170,8 @@ public final class BrokerServer {
             }
             let connection = Connection(socket: socket, id: nextID, peer: peer)
             nextID += 1
-            connections[socket.fd] = connection
+            connections[connection.id] = connection
+            poll.register(socket, as: .connection(connection.id), for: .readable)
             logger.debug("connected", metadata: ["peer": "\(peer)", "connection": "\(connection.id)"])
         }
     }
@@ -190,12 +196,12 @@ public final class BrokerServer {
                     connection.greeted = true
                     logger.debug("hello", metadata: ["peer": "\(connection.peer)", "client": "\(client)"])
                     let hello = BrokerHello(server: "heapwise", pid: connection.peer.pid, uid: connection.peer.uid, gid: connection.peer.gid)
-                    send(BrokerFrame(.helloReply, requestID: requestID, json: hello.json), descriptors: [], inodes: [], on: connection)
+                    send(BrokerFrame(.helloReply, requestID: requestID, json: hello.json), buffers: [], inodes: [], on: connection)
                     return
                 }
                 guard connection.greeted else { throw .outOfOrder("the first message must be hello") }
                 let reply = try service.handle(request, from: connection.peer, connection: connection.id)
-                send(BrokerFrame(reply.kind, requestID: requestID, json: reply.json), descriptors: reply.descriptors, inodes: reply.inodes, on: connection)
+                send(BrokerFrame(reply.kind, requestID: requestID, json: reply.json), buffers: reply.buffers, inodes: reply.inodes, on: connection)
             } catch {
                 if error.closesConnection {
                     logger.notice("protocol error; closing", metadata: ["peer": "\(connection.peer)", "error": "\(error)"])
@@ -203,12 +209,12 @@ public final class BrokerServer {
                 } else {
                     logger.info("request refused", metadata: ["peer": "\(connection.peer)", "error": "\(error)"])
                 }
-                send(BrokerFrame(.error, requestID: requestID, json: error.json), descriptors: [], inodes: [], on: connection)
+                send(BrokerFrame(.error, requestID: requestID, json: error.json), buffers: [], inodes: [], on: connection)
             }
         }
     }
 
-    private func send(_ frame: BrokerFrame, descriptors: [Int32], inodes: [UInt64], on connection: Connection) {
+    private func send(_ frame: BrokerFrame, buffers: [DMABuf], inodes: [UInt64], on connection: Connection) {
         var bytes = frame.bytes
         if bytes.count > BrokerFrame.maxMessage {
             // A reply too large for one packet (a plan with thousands of rejections): say so.
@@ -217,14 +223,14 @@ public final class BrokerServer {
             bytes = BrokerFrame(.error, requestID: frame.requestID, json: error.json).bytes
             connection.pending = (bytes, [], [])
         } else {
-            connection.pending = (bytes, descriptors, inodes)
+            connection.pending = (bytes, buffers, inodes)
         }
         flush(connection)
     }
 
     private func flush(_ connection: Connection) {
         guard let pending = connection.pending else { return }
-        switch connection.socket.send(pending.bytes, descriptors: pending.descriptors) {
+        switch connection.socket.send(pending.bytes, passing: pending.buffers) {
         case .success(.sent):
             connection.pending = nil
             service.ledger.delivered(pending.inodes)
@@ -238,7 +244,8 @@ public final class BrokerServer {
 
     private func close(_ connection: Connection, reason: String) {
         if let pending = connection.pending { service.ledger.undeliverable(pending.inodes) }
-        connections[connection.socket.fd] = nil
+        connections[connection.id] = nil
+        poll.remove(.connection(connection.id))
         service.forget(connection: connection.id)
         logger.debug("disconnected", metadata: ["peer": "\(connection.peer)", "connection": "\(connection.id)", "reason": "\(reason)"])
     }

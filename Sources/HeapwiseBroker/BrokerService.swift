@@ -12,7 +12,8 @@ final class BrokerService {
     struct Reply {
         var kind: BrokerFrame.Kind
         var json: JSON
-        var descriptors: [Int32] = []
+        /// The buffers whose descriptors travel with the reply (`SCM_RIGHTS`).
+        var buffers: [DMABuf] = []
         /// The buffers the reply hands out, to mark delivered once it is sent.
         var inodes: [UInt64] = []
     }
@@ -67,8 +68,8 @@ final class BrokerService {
         resolutions.removeAll()
     }
 
-    func peer(pid: Int32, uid: UInt32, gid: UInt32, groups: [UInt32]) -> BrokerPeer {
-        users.peer(pid: pid, uid: uid, gid: gid, groups: groups)
+    func peer(_ credentials: UnixConnection.PeerCredentials) -> BrokerPeer {
+        users.peer(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid, groups: credentials.groups)
     }
 
     // MARK: Requests
@@ -184,7 +185,7 @@ final class BrokerService {
         }
         var allocation = BrokerAllocation(format: plan.format.name, fourcc: plan.format.fourcc.rawValue, modifier: plan.modifier.rawValue,
                                           width: request.width, height: request.height, heap: lent.heap.name, buffers: [])
-        var descriptors: [Int32] = []
+        var dmaBufs: [DMABuf] = []
         for (image, leases) in lent.images.enumerated() {
             for (index, lease) in leases.enumerated() {
                 let layout = perImage[index]
@@ -192,14 +193,14 @@ final class BrokerService {
                     image: image, buffer: index, inode: lease.inode, size: lease.size, heap: lent.heap.name,
                     name: BufferName.make(name ?? "heapwise", image: image, buffer: index), reused: lease.reused,
                     planes: layout.planes.map { .init(index: $0.index, offset: $0.offset, stride: $0.stride, size: $0.size) }))
-                descriptors.append(lease.buffer.withUnsafeDescriptor { $0 })
+                dmaBufs.append(lease.buffer)
                 ledger.add(lease, uid: peer.uid, connection: connection, undelivered: true)
             }
         }
         logger.info("allocated", metadata: ["peer": "\(peer)", "heap": "\(lent.heap.name)", "format": "\(plan.format.name)",
                                             "buffers": "\(buffers)", "bytes": "\(bytes)"])
         let inodes = lent.images.joined().map(\.inode)
-        return Reply(kind: .allocateReply, json: allocation.json, descriptors: descriptors, inodes: inodes)
+        return Reply(kind: .allocateReply, json: allocation.json, buffers: dmaBufs, inodes: inodes)
     }
 
     /// The allocator of a heap, opened once and kept: the broker allocates from the same few

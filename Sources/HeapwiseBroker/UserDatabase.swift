@@ -13,7 +13,7 @@ struct UserDatabase: Sendable {
     }
 
     /// The peer with its names.
-    func peer(pid: Int32, uid: UInt32, gid: UInt32, groups supplementary: [UInt32]) -> BrokerPeer {
+    func peer(pid: ProcessID, uid: UInt32, gid: UInt32, groups supplementary: [UInt32]) -> BrokerPeer {
         let ids = [gid] + supplementary.filter { $0 != gid }
         return BrokerPeer(pid: pid, uid: uid, gid: gid, groups: supplementary, user: users[uid], groupNames: ids.compactMap { groups[$0] })
     }

@@ -183,7 +183,7 @@ import Testing
         let argv = [try JSONOutputTests.binary(), "serve", "--socket", directory + "/unused.sock", "--policy", directory + "/policy.yaml", "--heaps", Self.catalog]
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
-        let pid = hwt_spawn_socket_activated(cArgs, listener.fd, directory + "/serve.log")
+        let pid = listener.withUnsafeDescriptor { hwt_spawn_socket_activated(cArgs, $0, directory + "/serve.log") }
         try #require(pid > 0)
         defer { kill(pid, SIGTERM); var status: Int32 = 0; waitpid(pid, &status, 0) }
         var client: BrokerClient?

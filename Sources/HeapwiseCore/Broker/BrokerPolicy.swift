@@ -78,7 +78,7 @@ public struct BrokerPolicy: Hashable, Sendable {
 /// A connected client as the kernel describes it, with the names the password and group
 /// databases give its ids.
 public struct BrokerPeer: Hashable, Sendable, CustomStringConvertible {
-    public var pid: Int32
+    public var pid: ProcessID
     public var uid: UInt32
     public var gid: UInt32
     /// Supplementary groups (`SO_PEERGROUPS`).
@@ -87,7 +87,7 @@ public struct BrokerPeer: Hashable, Sendable, CustomStringConvertible {
     /// Names of `gid` and `groups`.
     public var groupNames: [String]
 
-    public init(pid: Int32, uid: UInt32, gid: UInt32, groups: [UInt32] = [], user: String? = nil, groupNames: [String] = []) {
+    public init(pid: ProcessID, uid: UInt32, gid: UInt32, groups: [UInt32] = [], user: String? = nil, groupNames: [String] = []) {
         self.pid = pid
         self.uid = uid
         self.gid = gid

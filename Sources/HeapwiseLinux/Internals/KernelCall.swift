@@ -21,6 +21,8 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
     /// Unix sockets: `socketpair`, `sendmsg` and `recvmsg` (with `SCM_RIGHTS`), `getsockopt(SO_PEERCRED)`.
     case socketPair, sendMessage, receiveMessage, peerCredentials
     case peerGroups, listen, connect, accept, signalfd, readSignal, chmod, spawn
+    /// `fcntl(F_SETFL, O_NONBLOCK)` and `fcntl(F_SETFD, FD_CLOEXEC)`; `kill`, `waitpid`.
+    case setDescriptorFlags, signal, wait
 
     // dma-buf, dma-buf heaps, udmabuf (`include/uapi/linux/dma-buf.h`, `dma-heap.h`, `udmabuf.h`).
     case dmaHeapAlloc, dmaBufSync, dmaBufSetName, dmaBufExportSyncFile, dmaBufImportSyncFile, udmabufCreate
@@ -94,6 +96,9 @@ public enum KernelCall: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case .readSignal: "read(signalfd)"
         case .chmod: "chmod"
         case .spawn: "posix_spawn"
+        case .setDescriptorFlags: "fcntl(F_SETFL/F_SETFD)"
+        case .signal: "kill"
+        case .wait: "waitpid"
         case .dmaHeapAlloc: "DMA_HEAP_IOCTL_ALLOC"
         case .dmaBufSync: "DMA_BUF_IOCTL_SYNC"
         case .dmaBufSetName: "DMA_BUF_SET_NAME"

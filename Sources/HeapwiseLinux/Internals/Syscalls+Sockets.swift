@@ -94,6 +94,27 @@ extension Syscalls {
         call(.readSignal, [Int(fd)]) { hw_read_signal(fd) }
     }
 
+    /// Makes `fd` non-blocking and close-on-exec (`F_SETFL`, `F_SETFD`), as a socket this
+    /// process creates is from the start; for one inherited from systemd.
+    static func makeNonBlockingCloseOnExec(_ fd: Int32) -> Result<Void, Errno> {
+        call(.setDescriptorFlags, [Int(fd)]) { hw_fcntl_int(fd, F_GETFL, 0) }
+            .flatMap { flags in call(.setDescriptorFlags, [Int(fd)]) { hw_fcntl_int(fd, F_SETFL, flags | O_NONBLOCK) } }
+            .flatMap { _ in call(.setDescriptorFlags, [Int(fd)]) { hw_fcntl_int(fd, F_SETFD, FD_CLOEXEC) } }
+            .map { _ in () }
+    }
+
+    /// This process's environment (`environ`), as name and value.
+    static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") { result[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
+            pointer += 1
+        }
+        return result
+    }
+
     static func chmod(_ path: String, _ mode: mode_t) -> Result<Void, Errno> {
         call(.chmod) { Glibc.chmod(path, mode) }.map { _ in () }
     }

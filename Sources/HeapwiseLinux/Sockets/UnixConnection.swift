@@ -1,5 +1,3 @@
-import CHeapwiseLinux
-import Glibc
 import HeapwiseCore
 import SystemPackage
 
@@ -8,18 +6,15 @@ import SystemPackage
 /// connect (`SO_PEERCRED`, `SO_PEERGROUPS`), which no message can forge.
 public final class UnixConnection: @unchecked Sendable {
     let descriptor: Descriptor
-    /// For `poll`; owned by this object.
-    public let fd: Int32
 
-    init(adopting raw: Int32) {
-        descriptor = Descriptor(adopting: raw)
-        fd = raw
+    init(_ descriptor: consuming Descriptor) {
+        self.descriptor = descriptor
     }
 
     /// Connects to the socket at `path` (blocking sends and receives: a client's side).
     public static func connect(to path: String) throws(LinuxError) -> UnixConnection {
         switch Syscalls.connect(path) {
-        case let .success(raw): return UnixConnection(adopting: raw)
+        case let .success(raw): return UnixConnection(Descriptor(adopting: raw))
         case let .failure(errno):
             var error = LinuxError.from(errno, node: path, operation: .connect, message: "cannot connect to the broker")
             switch errno {
@@ -39,8 +34,17 @@ public final class UnixConnection: @unchecked Sendable {
         case wouldBlock
     }
 
-    /// Sends one message with `descriptors` attached (the receiver gets its own).
+    /// Sends one message with `buffers` attached (`SCM_RIGHTS`: the receiver gets its own
+    /// descriptors for them); the buffers stay this process's.
+    public func send(_ bytes: [UInt8], passing buffers: [DMABuf]) -> Result<Sent, Errno> {
+        // The numbers are lent for the one call; `buffers` keeps them open until it returns.
+        withExtendedLifetime(buffers) { send(bytes, descriptors: buffers.map { $0.withUnsafeDescriptor { $0 } }) }
+    }
+
+    /// Sends one message with `descriptors` attached (lent for the call: the receiver gets
+    /// its own; a test sends ones no request should carry).
     public func send(_ bytes: [UInt8], descriptors: [Int32] = []) -> Result<Sent, Errno> {
+        let fd = descriptor.withUnsafeDescriptor { $0 }
         while true {
             switch Syscalls.send(fd, bytes, descriptors: descriptors) {
             case .success: return .success(.sent)
@@ -61,6 +65,7 @@ public final class UnixConnection: @unchecked Sendable {
 
     /// Receives one message of at most `maxBytes` (a longer one comes back `truncated`).
     public func receive(maxBytes: Int) -> Result<Received, Errno> {
+        let fd = descriptor.withUnsafeDescriptor { $0 }
         while true {
             switch Syscalls.receive(fd, maxBytes: maxBytes) {
             case let .success((bytes, descriptors, truncated)):
@@ -75,9 +80,19 @@ public final class UnixConnection: @unchecked Sendable {
         }
     }
 
+    /// Who is on the other end, as the kernel recorded it at connect.
+    public struct PeerCredentials: Hashable, Sendable {
+        public var pid: ProcessID
+        public var uid: UInt32
+        public var gid: UInt32
+        /// Supplementary groups (`SO_PEERGROUPS`, Linux 4.13 and later; empty before).
+        public var groups: [UInt32]
+    }
+
     /// Who is on the other end: pid, uid, gid and supplementary groups, from the kernel.
-    public func peer() -> Result<(pid: Int32, uid: UInt32, gid: UInt32, groups: [UInt32]), Errno> {
-        Syscalls.peerCredentials(fd).flatMap { credentials in
+    public func peer() -> Result<PeerCredentials, Errno> {
+        let fd = descriptor.withUnsafeDescriptor { $0 }
+        return Syscalls.peerCredentials(fd).flatMap { credentials in
             // SO_PEERGROUPS is 4.13 and later; before, only the primary group is known.
             let groups: [UInt32]
             switch Syscalls.peerGroups(fd) {
@@ -85,55 +100,7 @@ public final class UnixConnection: @unchecked Sendable {
             case .failure(.protocolNotAvailable): groups = []
             case let .failure(errno): return .failure(errno)
             }
-            return .success((credentials.pid, credentials.uid, credentials.gid, groups))
+            return .success(PeerCredentials(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid, groups: groups))
         }
-    }
-}
-
-/// Descriptors that arrived with a message: owned here until taken, and closed when this
-/// goes away, so a descriptor a peer sent unasked never leaks into the process.
-public final class ReceivedDescriptors: @unchecked Sendable {
-    private var raw: [Int32]
-
-    init(_ raw: [Int32]) { self.raw = raw }
-
-    deinit { for fd in raw where fd >= 0 { _ = Syscalls.close(fd) } }
-
-    public var count: Int { raw.count }
-
-    /// Takes descriptor `index` as a dma-buf, checked against what the kernel says of it
-    /// (`/proc/self/fdinfo`): it must be a dma-buf of `inode` and `size` bytes, else the
-    /// descriptor is closed and the error says what it was.
-    public func dmaBuf(at index: Int, inode: UInt64, size: Int, origin: String) throws(LinuxError) -> DMABuf {
-        guard raw.indices.contains(index), raw[index] >= 0 else {
-            throw LinuxError(code: .failed, node: origin, operation: .receiveMessage, message: "descriptor \(index) did not arrive with the reply")
-        }
-        let fd = raw[index]
-        raw[index] = -1
-        let descriptor = Descriptor(adopting: fd)
-        let path = "/proc/self/fdinfo/\(fd)"
-        guard let text = ProcFiles.read(path, limit: 1 << 16, whole: true) else {
-            throw LinuxError(code: .failed, node: path, operation: .read, message: "cannot read the received descriptor's fdinfo")
-        }
-        guard case let .dmaBuf(info) = ProcText.fdinfo(Array(text.utf8)) else {
-            throw LinuxError(code: .failed, node: origin, operation: .receiveMessage, message: "descriptor \(index) of the reply is not a dma-buf")
-        }
-        let actualInode: UInt64
-        switch Syscalls.fstat(fd) {
-        case let .success(status): actualInode = UInt64(status.st_ino)
-        case let .failure(errno): throw .from(errno, node: origin, operation: .fstat)
-        }
-        guard actualInode == inode, info.size == size else {
-            throw LinuxError(code: .failed, node: origin, operation: .receiveMessage,
-                             message: "descriptor \(index) is dma-buf \(actualInode) of \(info.size) bytes; the reply described \(inode) of \(size)")
-        }
-        return DMABuf(UniqueDMABuf(adopting: descriptor, size: size, origin: DMABufOrigin(origin)))
-    }
-
-    /// Takes every descriptor not yet taken, as raw numbers the caller now owns.
-    public func takeAll() -> [Int32] {
-        let taken = raw.filter { $0 >= 0 }
-        raw = []
-        return taken
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import HeapwiseBroker
 import HeapwiseClient
 import HeapwiseCore
@@ -56,7 +55,7 @@ struct Serve: ParsableCommand {
         }
         let server: BrokerServer
         do {
-            let listener = try UnixListener.fromSystemd(environment: Environment.variables) ?? UnixListener.bind(socket)
+            let listener = try SystemdSocket.listener() ?? UnixListener.bind(socket)
             server = try BrokerServer(listener: listener, options: .init(policyPath: policy, allocates: heaps == nil, poolIdleAge: .seconds(poolIdleSeconds)), policy: rules,
                                       pool: BufferPool(maxIdleAge: .seconds(poolIdleSeconds)), logger: logger, catalog: catalog, hints: try? Loader.heapHints(file: nil))
         } catch {
@@ -68,17 +67,3 @@ struct Serve: ParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
-
-/// The process's environment, for socket activation.
-enum Environment {
-    static var variables: [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") { result[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
-            pointer += 1
-        }
-        return result
-    }
-}
