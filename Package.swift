@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        // `swift package generate-documentation`: the DocC catalog of the Heapwise module,
+        // built by the test command (a command plugin: nothing of it is linked into Heapwise).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
     ],
     targets: [
         // Pure model: formats, modifiers, constraints, resolver, layout, heap catalog.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test Heapwise has; this is the README's test command and what CI (.ci/run) calls.
 #   1. swift test on this machine (model, CLI, memfd and mocked error paths; kernel tests skip),
+#      the DocC catalog of the Heapwise module (swift package generate-documentation, warnings as errors),
 #      then the buffer pool's and the broker's tests again under ThreadSanitizer (scripts/sanitize.sh thread),
 #      the broker's and the IOVA allocator's under AddressSanitizer (scripts/sanitize.sh address), the
 #      residency model under spin (scripts/model-check.sh), and a minute of libFuzzer on the
@@ -26,6 +27,15 @@ if [ "$status" -ne 0 ] || [ -z "$host_count" ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+
+echo "== DocC (the Heapwise module's catalog; a warning is an error)"
+if ! swift package --disable-sandbox generate-documentation --target Heapwise --warnings-as-errors \
+    --output-path lab-out/Heapwise.doccarchive >lab-out/docc.log 2>&1; then
+  grep -E 'error|warning' lab-out/docc.log || tail -n 20 lab-out/docc.log
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+echo "docc: Heapwise.doccarchive built without warnings"
 
 echo "== ThreadSanitizer (the buffer pool, shared across threads, and the broker)"
 if ! scripts/sanitize.sh thread; then
