@@ -107,21 +107,3 @@ pid_t hwt_fork_broker_client(const char *path, const unsigned char *hello, size_
     }
     for (;;) pause();
 }
-
-pid_t hwt_spawn_socket_activated(char *const argv[], int listen_fd, const char *log_path) {
-    pid_t pid = fork();
-    if (pid != 0) return pid;
-    int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (log >= 0) { dup2(log, 1); dup2(log, 2); }
-    if (listen_fd != 3) {
-        if (dup2(listen_fd, 3) < 0) _exit(126);
-    } else {
-        fcntl(3, F_SETFD, 0);  /* keep it across exec */
-    }
-    char text[32];
-    snprintf(text, sizeof(text), "%d", (int)getpid());
-    setenv("LISTEN_PID", text, 1);
-    setenv("LISTEN_FDS", "1", 1);
-    execv(argv[0], argv);
-    _exit(127);
-}

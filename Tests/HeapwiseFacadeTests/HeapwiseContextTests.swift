@@ -1,3 +1,4 @@
+import Foundation
 import Heapwise
 import HeapwiseCore
 import HeapwiseLinux
@@ -8,7 +9,8 @@ import Testing
 /// heaps; the kernel lab allocates from real heaps in `KernelFacadeTests`); lend it through a
 /// pool; and fail with typed errors whose category and number a caller can act on.
 @Suite struct HeapwiseContextTests {
-    static let repository = String(#filePath).components(separatedBy: "/Tests/")[0]
+    /// The repository, or the lab payload's copy of its profiles and examples (HEAPWISE_REPO).
+    static let repository = ProcessInfo.processInfo.environment["HEAPWISE_REPO"] ?? String(#filePath).components(separatedBy: "/Tests/")[0]
     static let playback = repository + "/Examples/video-playback.yaml"
 
     /// In-process and CPU-only: this host has no /dev/dma_heap, and the lab sets HEAPWISE_LAB.

@@ -12,8 +12,8 @@ final class BrokerDaemon {
     let socket: String
     let policy: String
     let log: String
-    let pid: pid_t
-    private var stopped = false
+    let process: ChildProcess
+    var pid: pid_t { process.pid }
 
     /// Starts the broker with `policy` text; `arguments` are added (`--heaps FILE`), and
     /// `user` runs it through `su` as another user. Waits until the socket answers.
@@ -26,13 +26,11 @@ final class BrokerDaemon {
         log = directory + "/serve.log"
         try text.write(toFile: policy, atomically: false, encoding: .utf8)
         let argv = [try JSONOutputTests.binary(), "serve", "--socket", socket, "--policy", policy, "--log-level", "debug"] + arguments
-        pid = try Self.spawn(argv, log: log)
+        process = try ChildProcess.spawn(argv, output: .file(log), errors: .file(log))
         let deadline = Date().addingTimeInterval(20)
         while !((try? UnixConnection.connect(to: socket)) != nil) {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                stopped = true
-                throw DaemonError.exited(status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+            if process.hasExited {
+                throw DaemonError.exited(process.wait(), (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
             }
             guard Date() < deadline else { throw DaemonError.neverListened }
             usleep(20_000)
@@ -41,56 +39,28 @@ final class BrokerDaemon {
 
     enum DaemonError: Error { case exited(Int32, String), neverListened }
 
-    static func spawn(_ argv: [String], log: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        let cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
-        try #require(result == 0, "posix_spawn \(argv[0]): errno \(result)")
-        return pid
-    }
-
     /// The broker's open descriptors now (`/proc/PID/fd`).
     var descriptorCount: Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1 }
 
     var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
-    func signal(_ number: Int32) { kill(pid, number) }
+    func signal(_ number: Int32) { process.signal(number) }
 
     /// SIGKILL, as a crash would: no clean-up, the socket file stays.
     func killOutright() {
-        guard !stopped else { return }
-        stopped = true
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        process.signal(SIGKILL)
+        process.wait()
     }
 
     /// Whether it is still running.
-    var isRunning: Bool {
-        var status: Int32 = 0
-        return !stopped && waitpid(pid, &status, WNOHANG) == 0
-    }
+    var isRunning: Bool { !process.hasExited }
 
-    /// SIGTERM, then the exit status.
+    /// SIGTERM, then the exit status (0: a clean exit).
     @discardableResult
-    func stop() -> Int32 {
-        guard !stopped else { return -1 }
-        stopped = true
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        return status
-    }
+    func stop() -> Int32 { process.terminate() }
 
     deinit {
-        stop()
+        process.terminate()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

@@ -36,37 +36,9 @@ import Testing
     /// Runs the program `argv[0]` (an absolute path) with `argv`, as `run` does; standard
     /// error goes to /dev/null, or `withErrors` into the output after standard output's.
     static func spawn(_ argv: [String], withErrors: Bool = false) throws -> (status: Int32, output: [UInt8]) {
-        let executable = argv[0]
-        let arguments = Array(argv.dropFirst())
-        var pipe: [Int32] = [-1, -1]
-        try #require(Glibc.pipe(&pipe) == 0, "pipe: errno \(errno)")
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], STDOUT_FILENO)
-        if withErrors { posix_spawn_file_actions_adddup2(&actions, pipe[1], STDERR_FILENO) }
-        posix_spawn_file_actions_addclose(&actions, pipe[0])
-        posix_spawn_file_actions_addclose(&actions, pipe[1])
-        if !withErrors { posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0) }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        close(pipe[1])
-        defer { close(pipe[0]) }
-        try #require(spawned == 0, "posix_spawn \(executable): errno \(spawned)")
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = read(pipe[0], &chunk, chunk.count)
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            output += chunk[0..<count]
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = status & 0x7f == 0
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+        let child = try ChildProcess.spawn(argv, output: .pipe, errors: withErrors ? .sameAsOutput : .null)
+        let output = child.readOutput()
+        return (child.wait(), output)
     }
 
     /// A small `/proc`-shaped tree with shared and mapped buffers, for `stats --proc`; it

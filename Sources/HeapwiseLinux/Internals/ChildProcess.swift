@@ -1,38 +1,129 @@
 import Glibc
+import HeapwiseCore
 import SystemPackage
 
-/// A program this process starts and stops (`bench broker` runs `heapwise serve` beside
-/// itself): `posix_spawn` with standard input from /dev/null, then SIGTERM and `waitpid`.
+/// A program this process starts: the one `posix_spawn` of Heapwise and its tests (`bench
+/// broker` runs `heapwise serve` beside itself; the tests run the CLI, the broker, a
+/// socket-activated broker). Standard input is /dev/null; output and errors go where asked;
+/// descriptors are passed at the numbers the child expects (systemd's fd 3). Stopped by pid:
+/// SIGTERM and `waitpid`, when it goes away if not before.
 public final class ChildProcess: @unchecked Sendable {
-    public let pid: Int32
-    private var reaped = false
+    /// Where the child's standard output or error goes.
+    public enum Output: Sendable, Hashable {
+        case inherit
+        case null
+        /// Appended to this file, created 0644 when missing.
+        case file(String)
+        /// A pipe this process reads with `readOutput()` (standard output only).
+        case pipe
+        /// Wherever standard output goes (standard error only).
+        case sameAsOutput
+    }
 
-    init(pid: Int32) { self.pid = pid }
+    public let pid: ProcessID
+    private var pipe: Descriptor?
+    private var status: Int32?
 
-    public static func spawn(_ argv: [String]) throws(LinuxError) -> ChildProcess {
+    init(pid: ProcessID, pipe: consuming Descriptor?) {
+        self.pid = pid
+        self.pipe = pipe
+    }
+
+    /// Starts `argv[0]` (a path) with `argv`; `passing` maps a descriptor number in the child
+    /// to one of this process's, lent for the spawn; `environment` adds to (or replaces in)
+    /// this process's own.
+    public static func spawn(_ argv: [String], output: Output = .inherit, errors: Output = .inherit,
+                             passing: [Int32: Int32] = [:], environment: [String: String] = [:]) throws(LinuxError) -> ChildProcess {
+        precondition(!argv.isEmpty, "a program to run")
+        precondition(errors != .pipe && output != .sameAsOutput, "output may be a pipe; errors may follow output")
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+        var ends: (read: Int32, write: Int32)?
+        if output == .pipe {
+            switch Syscalls.pipe() {
+            case let .success(pair): ends = pair
+            case let .failure(errno): throw .from(errno, node: argv[0], operation: .spawn, message: "cannot make a pipe for the program's output")
+            }
+        }
+        // The read end is this process's from here on; the write end goes to the child only.
+        let reader = ends.map { Descriptor(adopting: $0.read) }
+        let writer = ends.map { Descriptor(adopting: $0.write) }
+        func redirect(_ target: Output, to fd: Int32) {
+            switch target {
+            case .inherit: break
+            case .null: posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
+            case let .file(path): posix_spawn_file_actions_addopen(&actions, fd, path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            case .pipe: if let write = ends?.write { posix_spawn_file_actions_adddup2(&actions, write, fd) }
+            case .sameAsOutput: posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, fd)
+            }
+        }
+        redirect(output, to: STDOUT_FILENO)
+        redirect(errors, to: STDERR_FILENO)
+        for (target, source) in passing.sorted(by: { $0.key < $1.key }) {
+            // dup2 clears close-on-exec on the copy, even onto the same number; the source itself stays close-on-exec.
+            posix_spawn_file_actions_adddup2(&actions, source, target)
+        }
+        var variables = Syscalls.environment()
+        for (name, value) in environment { variables[name] = value }
         let arguments = argv.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
+        let environ = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (arguments + environ).forEach { free($0) } }
         var pid: pid_t = 0
         let result = Syscalls.system(.spawn, failed: { $0 != 0 }) { posix_spawn(&pid, argv[0], &actions, nil, arguments, environ) }
+        writer?.close()
         switch result {
-        case .success: return ChildProcess(pid: pid)
-        case let .failure(errno): throw .from(errno, node: argv[0], operation: .spawn, message: "cannot start the program")
+        case .success: return ChildProcess(pid: pid, pipe: reader)
+        case let .failure(errno):
+            reader?.close()
+            throw .from(errno, node: argv[0], operation: .spawn, message: "cannot start the program")
         }
     }
 
-    /// SIGTERM, then waits for it; its exit status.
+    /// Everything the child writes to its standard output until it closes it (`Output.pipe`).
+    public func readOutput() -> [UInt8] {
+        guard let pipe = pipe.take() else { return [] }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let read = pipe.withUnsafeDescriptor { fd in chunk.withUnsafeMutableBytes { Syscalls.read(fd, into: $0) } }
+            guard case let .success(count) = read, count > 0 else { break }
+            output += chunk[0..<count]
+        }
+        return output
+    }
+
+    /// Waits for the child to end: its exit code, or 128 plus the signal that ended it, as a
+    /// shell reports it.
+    @discardableResult
+    public func wait() -> Int32 {
+        if let status { return status }
+        let raw = Syscalls.waitForChild(pid)
+        let code = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        status = code
+        return code
+    }
+
+    /// Sends `signal` unless the child has been waited for (its pid may be another's by then).
+    public func signal(_ signal: Int32) {
+        guard status == nil else { return }
+        _ = Syscalls.kill(pid, signal)
+    }
+
+    /// SIGTERM, then waits for it; its exit status (as `wait()` reports it).
     @discardableResult
     public func terminate() -> Int32 {
-        guard !reaped else { return -1 }
-        reaped = true
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return status
+        signal(SIGTERM)
+        return wait()
+    }
+
+    /// Whether the child has ended, without waiting; reaps it if so.
+    public var hasExited: Bool {
+        if status != nil { return true }
+        guard let raw = Syscalls.pollChild(pid) else { return false }
+        status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        return true
     }
 
     deinit { terminate() }
@@ -53,14 +144,13 @@ public final class ScratchDirectory: @unchecked Sendable {
     /// Writes `text` to `name` in the directory; returns its path.
     public func write(_ text: String, to name: String) throws(LinuxError) -> String {
         let file = path + "/" + name
-        let fd: Int32
+        let descriptor: Descriptor
         switch Syscalls.open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) {
-        case let .success(opened): fd = opened
+        case let .success(opened): descriptor = Descriptor(adopting: opened)
         case let .failure(errno): throw .from(errno, node: file, operation: .open, message: "cannot write the file")
         }
-        defer { _ = Syscalls.close(fd) }
         let bytes = Array(text.utf8)
-        if case let .failure(errno) = bytes.withUnsafeBytes({ Syscalls.write(fd, $0) }) {
+        if case let .failure(errno) = descriptor.withUnsafeDescriptor({ fd in bytes.withUnsafeBytes { Syscalls.write(fd, $0) } }) {
             throw .from(errno, node: file, operation: .write, message: "cannot write the file")
         }
         files.append(file)

@@ -115,6 +115,34 @@ extension Syscalls {
         return result
     }
 
+    /// A close-on-exec pipe: (read end, write end). (`pipe2` is a GNU extension the Glibc
+    /// module does not show; this runs before any other thread of ours could spawn.)
+    static func pipe() -> Result<(read: Int32, write: Int32), Errno> {
+        var fds: [Int32] = [-1, -1]
+        return call(.spawn) { Glibc.pipe(&fds) }
+            .flatMap { _ in call(.setDescriptorFlags) { hw_fcntl_int(fds[0], F_SETFD, FD_CLOEXEC) } }
+            .flatMap { _ in call(.setDescriptorFlags) { hw_fcntl_int(fds[1], F_SETFD, FD_CLOEXEC) } }
+            .map { _ in (fds[0], fds[1]) }
+    }
+
+    /// Waits for child `pid` to end (retrying EINTR); its raw wait status.
+    static func waitForChild(_ pid: Int32) -> Int32 {
+        var status: Int32 = 0
+        while case .failure(.interrupted) = call(.wait, [Int(pid)], { waitpid(pid, &status, 0) }) {}
+        return status
+    }
+
+    /// The raw wait status of child `pid` if it has ended (reaping it), else nil.
+    static func pollChild(_ pid: Int32) -> Int32? {
+        var status: Int32 = 0
+        guard case let .success(reaped) = call(.wait, [Int(pid)], { waitpid(pid, &status, WNOHANG) }), reaped == pid else { return nil }
+        return status
+    }
+
+    static func kill(_ pid: Int32, _ signal: Int32) -> Result<Void, Errno> {
+        call(.signal, [Int(pid), Int(signal)]) { Glibc.kill(pid, signal) }.map { _ in () }
+    }
+
     static func chmod(_ path: String, _ mode: mode_t) -> Result<Void, Errno> {
         call(.chmod) { Glibc.chmod(path, mode) }.map { _ in () }
     }

@@ -29,10 +29,6 @@ pid_t hwt_fork_churner(int fd);
 pid_t hwt_fork_broker_client(const char *path, const unsigned char *hello, size_t hello_length,
                              const unsigned char *request, size_t request_length, int stage);
 
-/* Starts argv[0] as systemd's socket activation does (sd_listen_fds(3)): listen_fd becomes
- * fd 3, LISTEN_FDS=1 and LISTEN_PID=<the child's pid> are set, standard output and error go
- * to log_path, and the program is exec'd. Returns the child's pid. */
-pid_t hwt_spawn_socket_activated(char *const argv[], int listen_fd, const char *log_path);
 
 /* SIGKILL and reap. */
 void hwt_kill(pid_t pid);
