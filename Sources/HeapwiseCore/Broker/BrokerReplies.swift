@@ -69,19 +69,8 @@ public struct BrokerPlanReply: Hashable, Sendable {
 /// The answer to `allocate`: the plan's format and layout, and one entry per dma-buf in the
 /// order of the fds attached to the reply (`SCM_RIGHTS`): entry `i` is fd `i`.
 public struct BrokerAllocation: Hashable, Sendable {
-    public struct Plane: Hashable, Sendable {
-        public var index: Int
-        public var offset: Int
-        public var stride: Int
-        public var size: Int
-
-        public init(index: Int, offset: Int, stride: Int, size: Int) {
-            self.index = index
-            self.offset = offset
-            self.stride = stride
-            self.size = size
-        }
-    }
+    /// A plane's place in its dma-buf: the plan's own value.
+    public typealias Plane = PipelinePlan.Plane
 
     public struct Buffer: Hashable, Sendable {
         public var image: Int

@@ -10,11 +10,16 @@ public struct Rejection: Hashable, Sendable, CustomStringConvertible {
 
     /// `device: FORMAT/MODIFIER on heap: reason`, the one-line form used in tables and logs.
     public var description: String {
-        var subject = format?.name ?? ""
-        if let modifier { subject += "/" + modifier.name }
+        Self.line(format: format?.name, modifier: modifier?.name, heap: heap, device: device, reason: reason.description)
+    }
+
+    /// The one-line form from names: a plan decoded from JSON prints its rejections the same.
+    static func line(format: String?, modifier: String?, heap: String?, device: String?, reason: String) -> String {
+        var subject = format ?? ""
+        if let modifier { subject += "/" + modifier }
         if let heap { subject += subject.isEmpty ? "heap \(heap)" : " on heap \(heap)" }
         let who = device.map { "\($0): " } ?? ""
-        return subject.isEmpty ? who + reason.description : "\(who)\(subject): \(reason.description)"
+        return subject.isEmpty ? who + reason : "\(who)\(subject): \(reason)"
     }
 }
 

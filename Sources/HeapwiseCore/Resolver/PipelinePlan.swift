@@ -62,11 +62,7 @@ public struct PipelinePlan: Hashable, Sendable {
 
         /// `vop2-display: NV12/LINEAR: max width 4096 < 5120`, as `heapwise plan` prints it.
         public var description: String {
-            var subject = format ?? ""
-            if let modifier { subject += "/" + modifier }
-            if let heap { subject += subject.isEmpty ? "heap \(heap)" : " on heap \(heap)" }
-            let who = device.map { "\($0): " } ?? ""
-            return subject.isEmpty ? who + reason : "\(who)\(subject): \(reason)"
+            HeapwiseCore.Rejection.line(format: format, modifier: modifier, heap: heap, device: device, reason: reason)
         }
     }
 
