@@ -50,11 +50,11 @@ let package = Package(
             ]
         ),
         // The allocation broker (`heapwise serve`): a poll loop, the policy, quotas read from
-        // /proc, buffers from one shared pool. Above HeapwiseLinux.
+        // /proc, buffers from one shared pool. It plans and lends through the front door.
         .target(
             name: "HeapwiseBroker",
             dependencies: [
-                "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading",
+                "Heapwise", "HeapwiseCore", "HeapwiseLinux",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -41,6 +41,7 @@ public final class HeapwiseContext {
             switch options.hints {
             case .system: hints = try Loader.heapHints(file: nil)
             case let .file(path): hints = try Loader.heapHints(file: path)
+            case let .given(given): hints = given
             case .none: hints = nil
             }
             switch options.heaps {
@@ -203,6 +204,24 @@ public final class HeapwiseContext {
     static func allocator(for plan: Plan, catalog: HeapCatalog, live: Bool) -> ([Heap], PlanAllocator) {
         live ? (HeapFallback.candidates(for: plan, in: catalog), PlanAllocator())
             : ([Memfd.description], PlanAllocator { _ throws(LinuxError) in Memfd() })
+    }
+
+    /// Lends `plan.count` images of a plan made by this context from `pool`, which other
+    /// owners share, to `owner`, walking the plan's heaps as `allocate` does: the broker's
+    /// path (one pool for every client, an owner per connection). `open` opens a heap's
+    /// allocator (the broker keeps each open).
+    public func lend(_ plan: PipelinePlan, from pool: BufferPool, owner: PoolOwner, name: String?,
+                     opening open: @escaping (Heap) throws(LinuxError) -> BufferAllocator = PlanAllocator.liveAllocator) throws(HeapwiseFailure) -> PooledPlan {
+        guard let chosen = plan.chosen else { throw .noPlan(PlanError(explanation: plan.explanation)) }
+        guard case let .thisProcess(resolution, live) = plan.madeBy, live, let resolved = plan.resolved(chosen) else {
+            throw .input(InputError(.invalidValue, message: "only a plan made in this process against this machine's heaps can be lent from a pool of dma-bufs"))
+        }
+        do {
+            return try PlanAllocator(open: open).acquire(resolved.layout, count: plan.count, heaps: HeapFallback.candidates(for: resolved, in: resolution.catalog),
+                                                         from: pool, owner: owner, name: name)
+        } catch {
+            throw .kernel(error)
+        }
     }
 
     // MARK: The broker

@@ -22,6 +22,8 @@ public struct HeapwiseOptions: Sendable {
         case system
         /// A hints file (YAML); it must exist.
         case file(String)
+        /// Hints already read (the broker reads its file once).
+        case given(HeapHints)
         case none
     }
 

@@ -1,6 +1,6 @@
+import Heapwise
 import HeapwiseCore
 import HeapwiseLinux
-import HeapwiseLoading
 import Logging
 
 /// What the broker does with one request: policy first (the kernel's word on who is asking),
@@ -33,7 +33,10 @@ final class BrokerService {
     /// Resolutions by pipeline and allowed heaps: a client asks for the same buffers again
     /// and again, and parsing its profiles, probing live devices and resolving is most of a
     /// request's time. Kept `resolutionLifetime` (devices can come and go), cleared with the policy.
-    private var resolutions: [ResolutionKey: (resolution: Resolution, catalog: HeapCatalog, at: ContinuousClock.Instant)] = [:]
+    private var resolutions: [ResolutionKey: (plan: PipelinePlan, context: HeapwiseContext, at: ContinuousClock.Instant)] = [:]
+    /// The front door for each set of heaps a rule allows: plans against those heaps only,
+    /// in this process (the broker is the process that may open them).
+    private var contexts: [[String]: HeapwiseContext] = [:]
     static let resolutionLifetime = Duration.seconds(10)
     static let maxResolutions = 128
     /// Satisfiable plans by connection and number, for `allocate {"plan": N}`. A plan names its
@@ -66,6 +69,7 @@ final class BrokerService {
         self.policy = policy
         self.users = users
         resolutions.removeAll()
+        contexts.removeAll()
     }
 
     func peer(_ credentials: UnixConnection.PeerCredentials) -> BrokerPeer {
@@ -80,10 +84,10 @@ final class BrokerService {
             throw .outOfOrder("hello is the first message only")
         case let .plan(pipeline):
             let rule = try admit(peer)
-            let (resolution, _) = try resolve(pipeline, rule: rule, peer: peer)
-            let number = resolution.chosen == nil ? nil : remember(pipeline, connection: connection)
-            let reply = BrokerPlanReply(resolution: resolution.json.serialized(indent: nil), text: resolution.text(),
-                                        satisfiable: resolution.chosen != nil, plan: number)
+            let (plan, _) = try resolve(pipeline, rule: rule, peer: peer)
+            let number = plan.chosen == nil ? nil : remember(pipeline, connection: connection)
+            let reply = BrokerPlanReply(resolution: plan.json.serialized(indent: nil), text: plan.text,
+                                        satisfiable: plan.chosen != nil, plan: number)
             return Reply(kind: .planReply, json: reply.json)
         case let .allocate(pipeline, name):
             let rule = try admit(peer)
@@ -135,8 +139,10 @@ final class BrokerService {
         return rule
     }
 
-    /// The heaps the rule allows, and the pipeline resolved against them.
-    private func resolve(_ pipeline: PipelineDescription, rule: BrokerPolicy.Rule, peer: BrokerPeer) throws(BrokerProtocolError) -> (Resolution, HeapCatalog) {
+    /// The heaps the rule allows, and the pipeline planned against them through the front
+    /// door: the client's profiles by value, live devices probed with the broker's access,
+    /// heap hints, the resolver.
+    private func resolve(_ pipeline: PipelineDescription, rule: BrokerPolicy.Rule, peer: BrokerPeer) throws(BrokerProtocolError) -> (PipelinePlan, HeapwiseContext) {
         guard let catalog else { throw .allocationFailed("this machine has no dma-buf heaps (/dev/dma_heap is empty or missing)") }
         let allowed = HeapCatalog(heaps: catalog.heaps.filter(rule.allows), origin: catalog.origin)
         guard !allowed.heaps.isEmpty else {
@@ -144,28 +150,29 @@ final class BrokerService {
         }
         let key = ResolutionKey(pipeline: pipeline, heaps: allowed.heaps.map(\.name))
         let now = ContinuousClock.now
-        if let cached = resolutions[key], now - cached.at < Self.resolutionLifetime { return (cached.resolution, cached.catalog) }
-        let resolved: Pipeline
+        if let cached = resolutions[key], now - cached.at < Self.resolutionLifetime { return (cached.plan, cached.context) }
+        let plan: PipelinePlan
+        let context: HeapwiseContext
         do {
-            // The client's profiles by value, live devices probed with the broker's access, and
-            // heap hints: the loading every caller of the front door gets.
-            resolved = try Loader.pipeline(pipeline, hints: hints)
+            context = try contexts[key.heaps] ?? HeapwiseContext(HeapwiseOptions(
+                heaps: .catalog(allowed, live: allocates), hints: hints.map { .given($0) } ?? .none, broker: .never))
+            contexts[key.heaps] = context
+            plan = try context.plan(pipeline)
         } catch {
             throw .invalidPipeline("\(error)")
         }
-        let resolution = Resolver(catalog: allowed).resolve(resolved)
         if resolutions.count >= Self.maxResolutions { resolutions.removeAll() }
-        resolutions[key] = (resolution, allowed, now)
-        return (resolution, allowed)
+        resolutions[key] = (plan, context, now)
+        return (plan, context)
     }
 
     private func allocate(_ request: PipelineDescription, name: String?, rule: BrokerPolicy.Rule, peer: BrokerPeer,
                           connection: UInt64) throws(BrokerProtocolError) -> Reply {
         guard allocates else { throw .allocationFailed("this broker plans against a heap catalog file (serve --heaps) and allocates nothing") }
-        let (resolution, allowed) = try resolve(request, rule: rule, peer: peer)
-        guard let plan = resolution.chosen else { throw .unsatisfiable(resolution.text(maxAlternatives: 0)) }
+        let (plan, context) = try resolve(request, rule: rule, peer: peer)
+        guard let chosen = plan.chosen else { throw .unsatisfiable(plan.text) }
         let count = request.count
-        let perImage = plan.layout.buffers
+        let perImage = chosen.buffers
         let buffers = count * perImage.count
         guard buffers <= BrokerAllocation.maxDescriptors else {
             throw .refused("\(count) images of \(perImage.count) dma-buf\(perImage.count == 1 ? "" : "s") each are \(buffers) descriptors; one reply carries at most \(BrokerAllocation.maxDescriptors): ask for fewer images at a time")
@@ -178,26 +185,24 @@ final class BrokerService {
 
         let lent: PooledPlan
         do {
-            lent = try PlanAllocator(open: allocator(for:)).acquire(plan.layout, count: count, heaps: HeapFallback.candidates(for: plan, in: allowed),
-                                                                  from: pool, owner: PoolOwner(connection), name: name ?? "heapwise")
+            lent = try context.lend(plan, from: pool, owner: PoolOwner(connection), name: name ?? "heapwise", opening: allocator(for:))
         } catch {
             throw .allocationFailed(error.description)
         }
-        var allocation = BrokerAllocation(format: plan.format.name, fourcc: plan.format.fourcc.rawValue, modifier: plan.modifier.rawValue,
+        var allocation = BrokerAllocation(format: chosen.format, fourcc: chosen.fourcc.rawValue, modifier: chosen.modifierValue,
                                           width: request.width, height: request.height, heap: lent.heap.name, buffers: [])
         var dmaBufs: [DMABuf] = []
         for (image, leases) in lent.images.enumerated() {
             for (index, lease) in leases.enumerated() {
-                let layout = perImage[index]
                 allocation.buffers.append(.init(
                     image: image, buffer: index, inode: lease.inode, size: lease.size, heap: lent.heap.name,
                     name: BufferName.make(name ?? "heapwise", image: image, buffer: index), reused: lease.reused,
-                    planes: layout.planes.map { .init(index: $0.index, offset: $0.offset, stride: $0.stride, size: $0.size) }))
+                    planes: perImage[index].planes))
                 dmaBufs.append(lease.buffer)
                 ledger.add(lease, uid: peer.uid, connection: connection, undelivered: true)
             }
         }
-        logger.info("allocated", metadata: ["peer": "\(peer)", "heap": "\(lent.heap.name)", "format": "\(plan.format.name)",
+        logger.info("allocated", metadata: ["peer": "\(peer)", "heap": "\(lent.heap.name)", "format": "\(chosen.format)",
                                             "buffers": "\(buffers)", "bytes": "\(bytes)"])
         let inodes = lent.images.joined().map(\.inode)
         return Reply(kind: .allocateReply, json: allocation.json, buffers: dmaBufs, inodes: inodes)
