@@ -14,7 +14,7 @@ import Testing
     static let playback = repository + "/Examples/video-playback.yaml"
 
     /// In-process and CPU-only: this host has no /dev/dma_heap, and the lab sets HEAPWISE_LAB.
-    static var hostWithoutHeaps: Bool { !UserFiles.exists(HeapDiscovery.heapDirectory) }
+    static var hostWithoutHeaps: Bool { HeapDiscovery.liveCatalog() == nil }
 
     static func context(_ broker: HeapwiseOptions.Broker = .never) throws -> HeapwiseContext {
         try HeapwiseContext(HeapwiseOptions(profileDirectories: [repository + "/Profiles"], heaps: .builtIn, hints: .none, broker: broker))
