@@ -16,7 +16,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         // `swift package generate-documentation`: the DocC catalog of the Heapwise module,
@@ -26,10 +25,9 @@ let package = Package(
     targets: [
         // Pure model: formats, modifiers, constraints, resolver, layout, heap catalog.
         // No Glibc, no file descriptors, no syscalls (see ../shared/STYLE.md).
-        .target(
-            name: "HeapwiseCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
-        ),
+        .target(name: "HeapwiseCore", dependencies: ["CYAML"]),
+        // libyaml (Debian's libyaml-dev), which HeapwiseCore's YAML reader composes its tree from.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // ioctl wrappers and uapi constants Swift cannot import directly.
         .target(name: "CHeapwiseLinux"),
         // The only code that talks to the kernel: heaps, dma-bufs, CPU mapping, discovery.

@@ -13,6 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p lab-out
+# HeapwiseCore reads YAML with the system's libyaml (found through pkg-config).
+# shellcheck source=../Lab/lib.sh
+(. Lab/lib.sh && lab_ensure_packages libyaml-dev pkg-config)
 
 echo "== swift test (host)"
 set +e

@@ -59,7 +59,7 @@ public enum BrokerPolicyParser {
             maxBuffers: try size("max_buffers", atLeast: 0) ?? 256,
             maxBufferSize: maxBufferSize,
             requestsPerSecond: try size("requests_per_second", atLeast: 1) ?? 100,
-            line: item.node.mark.map { $0.line })
+            line: item.node.mark.line)
     }
 
     private static func name(_ value: YAMLValue) throws(InputError) -> String {

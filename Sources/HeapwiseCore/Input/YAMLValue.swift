@@ -1,29 +1,20 @@
-import Yams
-
 /// A node of a parsed YAML document, with the file and key path it came from, so that every
 /// error can say `profile.yaml:12:7: usages.scanout.formats[1].format: …`.
 ///
-/// Profiles and pipelines are small documents written by hand; reading them through Yams'
-/// node tree (rather than `Codable`) is what gives line and column for every value and lets
-/// unknown keys be named with a suggestion.
+/// Profiles and pipelines are small documents written by hand; reading them as a node tree
+/// (`YAMLDocument`, composed from libyaml's events) rather than decoding them is what gives
+/// line and column for every value and lets unknown keys be named with a suggestion.
 struct YAMLValue {
-    let node: Node
+    let node: YAMLNode
     let path: String
     let file: String?
 
     /// Parses `text`; syntax errors carry libyaml's line and column.
     static func parse(_ text: String, file: String?) throws(InputError) -> YAMLValue {
         do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw InputError(.emptyDocument, file: file, message: "the document is empty")
-            }
-            return YAMLValue(node: node, path: "", file: file)
-        } catch let error as InputError {
-            throw error
-        } catch let error as YamlError {
-            throw Self.describe(error, file: file)
+            return YAMLValue(node: try YAMLDocument.compose(text), path: "", file: file)
         } catch {
-            throw InputError(.syntax, file: file, message: "not valid \(language(of: file)): \(error)")
+            throw Self.describe(error, file: file)
         }
     }
 
@@ -33,15 +24,14 @@ struct YAMLValue {
         file?.hasSuffix(".json") == true ? "JSON" : "YAML"
     }
 
-    private static func describe(_ error: YamlError, file: String?) -> InputError {
-        switch error {
-        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _),
-             let .composer(_, problem, mark, _):
-            return InputError(.syntax, file: file, line: mark.line, column: mark.column, message: "not valid \(language(of: file)): \(problem)")
-        case let .duplicatedKeysInMapping(duplicates, _):
-            return InputError(.duplicateKey, file: file, message: "duplicate keys: \(duplicates.joined(separator: ", "))")
-        default:
-            return InputError(.syntax, file: file, message: "not valid \(language(of: file)): \(error)")
+    private static func describe(_ problem: YAMLProblem, file: String?) -> InputError {
+        switch problem {
+        case .empty:
+            return InputError(.emptyDocument, file: file, message: "the document is empty")
+        case let .syntax(text, mark):
+            return InputError(.syntax, file: file, line: mark?.line, column: mark?.column, message: "not valid \(language(of: file)): \(text)")
+        case let .duplicateKeys(keys, _):
+            return InputError(.duplicateKey, file: file, message: "duplicate keys: \(keys.joined(separator: ", "))")
         }
     }
 
@@ -51,12 +41,12 @@ struct YAMLValue {
 
     func error(_ code: InputError.Code, _ message: String) -> InputError {
         InputError(
-            code, file: file, line: node.mark?.line, column: node.mark?.column,
+            code, file: file, line: node.mark.line, column: node.mark.column,
             message: path.isEmpty ? message : "\(path): \(message)"
         )
     }
 
-    private func child(_ node: Node, _ component: String) -> YAMLValue {
+    private func child(_ node: YAMLNode, _ component: String) -> YAMLValue {
         YAMLValue(node: node, path: path.isEmpty ? component : "\(path).\(component)", file: file)
     }
 
@@ -65,14 +55,14 @@ struct YAMLValue {
     /// `null`, and reads back as if they were left out. An empty value (`formats:` with nothing
     /// after it) is not one: it stays the error it was, since it is more often a mistake.
     var isNull: Bool {
-        guard case let .scalar(scalar) = node, scalar.style == .plain else { return false }
-        return ["null", "Null", "NULL", "~"].contains(scalar.string)
+        guard case let .scalar(text, plain: true, _) = node else { return false }
+        return ["null", "Null", "NULL", "~"].contains(text)
     }
 
     /// The mapping's entries in document order, without those whose value is null; a key
     /// outside `allowed` is an error that names the closest allowed key.
     func mapping(allowed: [String]) throws(InputError) -> [(key: String, value: YAMLValue)] {
-        guard case let .mapping(mapping) = node else {
+        guard case let .mapping(mapping, _) = node else {
             throw error(.wrongType, "expected a mapping of keys (\(allowed.joined(separator: ", ")))")
         }
         var entries: [(key: String, value: YAMLValue)] = []
@@ -101,7 +91,7 @@ struct YAMLValue {
 
     /// Entries of a mapping whose keys are data (usage names, plane indices), in order.
     func entries() throws(InputError) -> [(key: YAMLValue, value: YAMLValue)] {
-        guard case let .mapping(mapping) = node else { throw error(.wrongType, "expected a mapping") }
+        guard case let .mapping(mapping, _) = node else { throw error(.wrongType, "expected a mapping") }
         return mapping.map { keyNode, valueNode in
             let key = keyNode.string ?? ""
             return (YAMLValue(node: keyNode, path: path, file: file), child(valueNode, key))
@@ -109,15 +99,15 @@ struct YAMLValue {
     }
 
     func sequence() throws(InputError) -> [YAMLValue] {
-        guard case let .sequence(sequence) = node else { throw error(.wrongType, "expected a list") }
+        guard case let .sequence(sequence, _) = node else { throw error(.wrongType, "expected a list") }
         return sequence.enumerated().map { index, node in
             YAMLValue(node: node, path: "\(path)[\(index)]", file: file)
         }
     }
 
     func string() throws(InputError) -> String {
-        guard case let .scalar(scalar) = node else { throw error(.wrongType, "expected a single value") }
-        return scalar.string
+        guard case let .scalar(text, _, _) = node else { throw error(.wrongType, "expected a single value") }
+        return text
     }
 
     /// A whole number: decimal, `0x` hex, or a byte size with a binary suffix (`64KiB`, `256MiB`).
