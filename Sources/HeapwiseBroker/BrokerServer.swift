@@ -70,6 +70,11 @@ public final class BrokerServer {
     private var connections: [UInt64: Connection] = [:]
     private var nextID: UInt64 = 1
     private let clock = ContinuousClock()
+    /// While set, the listener is not polled: `accept` failed for want of descriptors or
+    /// memory (EMFILE, ENFILE, ENOMEM), and a listener still readable would wake the loop at
+    /// once, forever. Connections wait in the backlog meanwhile.
+    private var acceptPausedUntil: ContinuousClock.Instant?
+    static let acceptPause = Duration.milliseconds(250)
 
     public init(listener: UnixListener, options: Options, policy: BrokerPolicy, pool: BufferPool, logger: Logger,
                 catalog: HeapCatalog?, hints: HeapHints?, reader: DMABufAccounting = DMABufAccounting(sysRoot: nil, passwd: nil)) throws(LinuxError) {
@@ -104,10 +109,17 @@ public final class BrokerServer {
             for connection in connections.values {
                 poll.update(.connection(connection.id), to: connection.pending == nil ? .readable : .writable)
             }
-            // Woken to reclaim while buffers are out, and to free pool buffers past their age.
+            if let until = acceptPausedUntil, clock.now >= until {
+                acceptPausedUntil = nil
+                poll.update(.listener, to: .readable)
+            }
+            // Woken to reclaim while buffers are out, and to free pool buffers past their age,
+            // and to poll the listener again after a pause.
             let ticking = !service.ledger.entries.isEmpty || service.pool.idleBuffers > 0
+            var timeout: Duration? = ticking ? options.reclaimInterval : nil
+            if let until = acceptPausedUntil { timeout = max(.zero, min(timeout ?? Self.acceptPause, until - clock.now)) }
             let ready: [(key: Source, events: PollEvents)]
-            switch poll.wait(timeout: ticking ? options.reclaimInterval : nil) {
+            switch poll.wait(timeout: timeout) {
             case let .success(found): ready = found
             case let .failure(errno):
                 logger.critical("poll failed; stopping", metadata: ["errno": "\(errno)"])
@@ -155,8 +167,11 @@ public final class BrokerServer {
             case let .success(accepted?): socket = accepted
             case .success(nil): return
             case let .failure(errno):
-                // EMFILE and the like: the connection waits in the backlog; log and go on.
-                logger.error("accept failed", metadata: ["errno": "\(errno)"])
+                // EMFILE and the like: the connection waits in the backlog; stop polling the
+                // listener for a moment, so the loop does not spin on it.
+                logger.error("accept failed; pausing new connections", metadata: ["errno": "\(errno)", "pause": "\(Self.acceptPause)"])
+                acceptPausedUntil = clock.now + Self.acceptPause
+                poll.update(.listener, to: [])
                 return
             }
             guard case let .success(credentials) = socket.peer() else { continue }

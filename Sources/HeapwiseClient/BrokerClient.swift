@@ -62,7 +62,7 @@ public final class BrokerClient {
             do {
                 buffers.append(try descriptors.dmaBuf(at: index, inode: buffer.inode, size: buffer.size, origin: "broker \(buffer.heap)"))
             } catch {
-                throw .connection(error)
+                throw .protocolError(.malformed("the reply's descriptor \(index): \(error.message)"))
             }
         }
         return (allocation, buffers)

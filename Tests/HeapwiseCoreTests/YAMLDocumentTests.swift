@@ -44,5 +44,10 @@ import Testing
         guard case let .syntax(text, _)? = problem(deep) else { Issue.record("deep nesting is refused"); return }
         #expect(text == "nested more than \(YAMLDocument.maxDepth) levels deep")
         #expect(problem(String(repeating: "[", count: 63) + String(repeating: "]", count: 63)) == nil, "63 levels read")
+        // An alias is as deep as what it names: 40 levels anchored, then used 40 levels down.
+        let forty = String(repeating: "[", count: 40) + "x" + String(repeating: "]", count: 40)
+        let aliased = "a: &deep " + forty + "\nb: " + String(repeating: "[", count: 40) + "*deep" + String(repeating: "]", count: 40) + "\n"
+        guard case let .syntax(through, _)? = problem(aliased) else { Issue.record("an alias past the depth limit is refused"); return }
+        #expect(through.contains("through alias *deep"))
     }
 }

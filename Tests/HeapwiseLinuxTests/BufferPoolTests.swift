@@ -9,7 +9,7 @@ enum PoolChecks {
     static let a = PoolOwner(1), b = PoolOwner(2)
 
     static func fill(_ buffer: PooledBuffer, with byte: UInt8) throws {
-        try buffer.withCPUAccess(.write) { bytes in bytes.initializeMemory(as: UInt8.self, repeating: byte) }
+        _ = try buffer.withCPUAccess(.write) { bytes in bytes.initializeMemory(as: UInt8.self, repeating: byte) }
     }
 
     static func allBytes(_ buffer: PooledBuffer, are byte: UInt8) throws -> Bool {

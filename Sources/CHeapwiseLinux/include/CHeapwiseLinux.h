@@ -99,6 +99,9 @@ int hw_processor_count(void);
 #define HW_MAX_PASSED_FDS 253
 /* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC): message boundaries kept, as a broker's. */
 int hw_socketpair(int fds[2]);
+/* pipe2(fds, O_CLOEXEC): both ends close-on-exec from the start, so a program another thread
+ * spawns meanwhile never inherits one (the Glibc module does not show pipe2, a GNU extension). */
+int hw_pipe_cloexec(int fds[2]);
 /* sendmsg(2) of `length` bytes with `count` (0 to HW_MAX_PASSED_FDS) descriptors attached. */
 ssize_t hw_send_with_fds(int sock, const void *data, size_t length, const int *fds, int count);
 /* recvmsg(2) with MSG_CMSG_CLOEXEC: up to `max_fds` descriptors into `fds` (*out_count of them);

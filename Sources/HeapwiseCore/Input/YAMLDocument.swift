@@ -49,12 +49,16 @@ enum YAMLDocument {
     static func compose(_ text: String) throws(YAMLProblem) -> YAMLNode {
         var bytes = Array(text.utf8)
         if bytes.isEmpty { bytes = [0x0A] }  // libyaml wants a non-null buffer; a lone newline is an empty stream
+        // The parser keeps pointers to itself (its read handler's data), so it lives at one
+        // address for its whole life: allocated here, not a Swift value that may move.
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        defer { parser.deallocate() }
+        guard yaml_parser_initialize(parser) == 1 else { throw .syntax("libyaml could not start (out of memory)", nil) }
+        defer { yaml_parser_delete(parser) }
         return try bytes.withUnsafeBufferPointer { (buffer) throws(YAMLProblem) -> YAMLNode in
-            var composer = Composer()
-            defer { yaml_parser_delete(&composer.parser) }
-            guard yaml_parser_initialize(&composer.parser) == 1 else { throw .syntax("libyaml could not start (out of memory)", nil) }
-            yaml_parser_set_encoding(&composer.parser, YAML_UTF8_ENCODING)
-            yaml_parser_set_input_string(&composer.parser, buffer.baseAddress, buffer.count)
+            yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+            yaml_parser_set_input_string(parser, buffer.baseAddress, buffer.count)
+            var composer = Composer(parser: parser)
             return try composer.document()
         }
     }
@@ -62,8 +66,10 @@ enum YAMLDocument {
     /// One pass over libyaml's events. An event's strings are copied out before the next
     /// `yaml_parser_parse`, and every event is deleted once read.
     private struct Composer {
-        var parser = yaml_parser_t()
-        var anchors: [String: YAMLNode] = [:]
+        let parser: UnsafeMutablePointer<yaml_parser_t>
+        /// Each anchored node, with how many levels it nests: an alias counts as deep as what
+        /// it names, so aliases cannot build past the depth limit.
+        var anchors: [String: (node: YAMLNode, height: Int)] = [:]
 
         enum Kind { case streamStart, streamEnd, documentStart, documentEnd, alias, scalar, sequenceStart, sequenceEnd, mappingStart, mappingEnd, none }
 
@@ -78,7 +84,7 @@ enum YAMLDocument {
 
         mutating func next() throws(YAMLProblem) -> Event {
             var event = yaml_event_t()
-            guard yaml_parser_parse(&parser, &event) == 1 else { throw problem() }
+            guard yaml_parser_parse(parser, &event) == 1 else { throw problem() }
             defer { yaml_event_delete(&event) }
             let mark = YAMLNode.Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
             switch event.type {
@@ -105,12 +111,13 @@ enum YAMLDocument {
 
         /// The parser's error: its problem and where, 1-based.
         func problem() -> YAMLProblem {
-            let text = parser.problem.map { String(cString: $0) } ?? "libyaml refused the text"
-            switch parser.error {
+            let state = parser.pointee
+            let text = state.problem.map { String(cString: $0) } ?? "libyaml refused the text"
+            switch state.error {
             case YAML_MEMORY_ERROR: return .syntax("libyaml ran out of memory", nil)
-            case YAML_READER_ERROR: return .syntax("\(text) (byte \(parser.problem_offset))", nil)
+            case YAML_READER_ERROR: return .syntax("\(text) (byte \(state.problem_offset))", nil)
             default:
-                return .syntax(text, YAMLNode.Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1))
+                return .syntax(text, YAMLNode.Mark(line: Int(state.problem_mark.line) + 1, column: Int(state.problem_mark.column) + 1))
             }
         }
 
@@ -118,7 +125,7 @@ enum YAMLDocument {
             _ = try next()  // STREAM-START
             let start = try next()
             guard start.kind == .documentStart else { throw .empty }
-            let root = try node(try next(), depth: 0)
+            let root = try node(try next(), depth: 0).node
             _ = try next()  // DOCUMENT-END
             let after = try next()
             guard after.kind == .streamEnd else {
@@ -127,14 +134,19 @@ enum YAMLDocument {
             return root
         }
 
-        mutating func node(_ event: Event, depth: Int) throws(YAMLProblem) -> YAMLNode {
+        /// The node `event` starts, and how many levels below `depth` it reaches.
+        mutating func node(_ event: Event, depth: Int) throws(YAMLProblem) -> (node: YAMLNode, height: Int) {
             guard depth < YAMLDocument.maxDepth else {
                 throw .syntax("nested more than \(YAMLDocument.maxDepth) levels deep", event.mark)
             }
             let built: YAMLNode
+            var height = 0
             switch event.kind {
             case .alias:
                 guard let name = event.anchor, let anchored = anchors[name] else { throw .syntax("found undefined alias", event.mark) }
+                guard depth + anchored.height < YAMLDocument.maxDepth else {
+                    throw .syntax("nested more than \(YAMLDocument.maxDepth) levels deep (through alias *\(name))", event.mark)
+                }
                 return anchored
             case .scalar:
                 built = .scalar(event.value, plain: event.plain, event.mark)
@@ -142,7 +154,9 @@ enum YAMLDocument {
                 var items: [YAMLNode] = []
                 var item = try next()
                 while item.kind != .sequenceEnd {
-                    items.append(try node(item, depth: depth + 1))
+                    let child = try node(item, depth: depth + 1)
+                    items.append(child.node)
+                    height = max(height, child.height + 1)
                     item = try next()
                 }
                 built = .sequence(items, event.mark)
@@ -152,7 +166,8 @@ enum YAMLDocument {
                 while item.kind != .mappingEnd {
                     let key = try node(item, depth: depth + 1)
                     let value = try node(try next(), depth: depth + 1)
-                    pairs.append((key, value))
+                    pairs.append((key.node, value.node))
+                    height = max(height, key.height + 1, value.height + 1)
                     item = try next()
                 }
                 var seen: Set<String> = [], duplicates: Set<String> = []
@@ -162,8 +177,8 @@ enum YAMLDocument {
             default:
                 throw .syntax("unexpected parse event", event.mark)
             }
-            if let anchor = event.anchor { anchors[anchor] = built }
-            return built
+            if let anchor = event.anchor { anchors[anchor] = (built, height) }
+            return (built, height)
         }
     }
 }

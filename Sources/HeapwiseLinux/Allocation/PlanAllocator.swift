@@ -77,7 +77,7 @@ public struct PlanAllocator {
                     for (index, buffer) in layout.buffers.enumerated() {
                         let lease = try pool.acquire(from: allocator, byteCount: buffer.size, owner: owner)
                         leases.append(lease)
-                        if let name { try lease.buffer.setName(BufferName.make(name, image: image, buffer: index)) }
+                        if let name, lease.buffer.isDMABuf { try lease.buffer.setName(BufferName.make(name, image: image, buffer: index)) }
                     }
                     images.append(leases)
                 }
@@ -85,7 +85,9 @@ public struct PlanAllocator {
                 // Leases not yet in `images` go back as `leases` goes away; these explicitly,
                 // so the pool has them before the next heap is tried.
                 for lease in images.joined() { lease.release() }
-                if HeapFallback.movesOn(after: error) { _ = pool.trim() }
+                // Out of memory: what this heap's lists hold idle goes back to it before the
+                // next heap is tried. Other heaps' idle buffers, other owners' among them, stay.
+                if error.code == .outOfMemory { _ = pool.trim(heap: heap.name) }
                 throw error
             }
             return images

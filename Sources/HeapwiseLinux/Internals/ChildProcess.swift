@@ -70,14 +70,33 @@ public final class ChildProcess: @unchecked Sendable {
         let arguments = argv.map { strdup($0) } + [nil]
         let environ = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (arguments + environ).forEach { free($0) } }
+        // A clean start, as a service manager gives: no signal blocked (a thread of ours may
+        // block SIGTERM for its signalfd, and a mask is inherited across exec) and the
+        // signals a program expects to stop it at their default action.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), defaults = sigset_t()
+        sigemptyset(&none)
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let result = Syscalls.system(.spawn, failed: { $0 != 0 }) { posix_spawn(&pid, argv[0], &actions, nil, arguments, environ) }
+        // posix_spawn returns its error number and leaves errno alone; the funnel's errno is
+        // only what a mocking script injected.
+        var returned: Int32 = 0
+        let result = Syscalls.system(.spawn, failed: { $0 != 0 }) { () -> Int32 in
+            returned = posix_spawn(&pid, argv[0], &actions, &attributes, arguments, environ)
+            return returned
+        }
         writer?.close()
         switch result {
         case .success: return ChildProcess(pid: pid, pipe: reader)
         case let .failure(errno):
             reader?.close()
-            throw .from(errno, node: argv[0], operation: .spawn, message: "cannot start the program")
+            throw .from(returned != 0 ? Errno(rawValue: returned) : errno, node: argv[0], operation: .spawn, message: "cannot start the program")
         }
     }
 
@@ -88,6 +107,7 @@ public final class ChildProcess: @unchecked Sendable {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let read = pipe.withUnsafeDescriptor { fd in chunk.withUnsafeMutableBytes { Syscalls.read(fd, into: $0) } }
+            if case .failure(.interrupted) = read { continue }
             guard case let .success(count) = read, count > 0 else { break }
             output += chunk[0..<count]
         }

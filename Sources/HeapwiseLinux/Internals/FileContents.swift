@@ -20,7 +20,7 @@ enum FileContents {
                 Syscalls.retryingInterrupts(true) { Syscalls.read(fd, into: buffer) }
             }
             switch result {
-            case let .success(0): return .success(bytes)
+            case .success(0): return .success(bytes)
             case let .success(count): bytes.append(contentsOf: chunk[0..<count])
             case let .failure(errno): return .failure(errno)
             }

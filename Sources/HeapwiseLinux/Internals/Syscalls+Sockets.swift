@@ -115,14 +115,10 @@ extension Syscalls {
         return result
     }
 
-    /// A close-on-exec pipe: (read end, write end). (`pipe2` is a GNU extension the Glibc
-    /// module does not show; this runs before any other thread of ours could spawn.)
+    /// A pipe whose ends are close-on-exec from the start (`pipe2(O_CLOEXEC)`): (read, write).
     static func pipe() -> Result<(read: Int32, write: Int32), Errno> {
         var fds: [Int32] = [-1, -1]
-        return call(.spawn) { Glibc.pipe(&fds) }
-            .flatMap { _ in call(.setDescriptorFlags) { hw_fcntl_int(fds[0], F_SETFD, FD_CLOEXEC) } }
-            .flatMap { _ in call(.setDescriptorFlags) { hw_fcntl_int(fds[1], F_SETFD, FD_CLOEXEC) } }
-            .map { _ in (fds[0], fds[1]) }
+        return call(.spawn) { hw_pipe_cloexec(&fds) }.map { _ in (fds[0], fds[1]) }
     }
 
     /// Waits for child `pid` to end (retrying EINTR); its raw wait status.
