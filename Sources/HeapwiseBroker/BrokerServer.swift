@@ -76,12 +76,20 @@ public final class BrokerServer {
     private var acceptPausedUntil: ContinuousClock.Instant?
     static let acceptPause = Duration.milliseconds(250)
 
-    public init(listener: UnixListener, options: Options, policy: BrokerPolicy, pool: BufferPool, logger: Logger,
+    /// The signals the loop handles (SIGTERM and SIGINT stop it, SIGHUP reloads the policy),
+    /// blocked and read from a signalfd. Make them before the listener: once the socket is
+    /// bound a client (or a test) may signal at any moment, and an unblocked SIGHUP's default
+    /// action ends the process.
+    public static func signals() throws(LinuxError) -> SignalDescriptor {
+        try SignalDescriptor([.terminate, .interrupt, .hangUp])
+    }
+
+    public init(listener: UnixListener, signals: SignalDescriptor, options: Options, policy: BrokerPolicy, pool: BufferPool, logger: Logger,
                 catalog: HeapCatalog?, hints: HeapHints?, reader: DMABufAccounting = DMABufAccounting(sysRoot: nil, passwd: nil)) throws(LinuxError) {
         self.listener = listener
         self.options = options
         self.logger = logger
-        signals = try SignalDescriptor([.terminate, .interrupt, .hangUp])
+        self.signals = signals
         let ledger = BrokerLedger(reader: reader, ownPID: CurrentProcess.id)
         service = BrokerService(policy: policy, users: UserDatabase.read(), pool: pool, ledger: ledger, catalog: catalog, hints: hints,
                                 allocates: options.allocates, logger: logger)

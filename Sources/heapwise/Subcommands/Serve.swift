@@ -55,8 +55,9 @@ struct Serve: ParsableCommand {
         }
         let server: BrokerServer
         do {
+            let signals = try BrokerServer.signals()  // blocked before the socket can be connected to
             let listener = try SystemdSocket.listener() ?? UnixListener.bind(socket)
-            server = try BrokerServer(listener: listener, options: .init(policyPath: policy, allocates: heaps == nil, poolIdleAge: .seconds(poolIdleSeconds)), policy: rules,
+            server = try BrokerServer(listener: listener, signals: signals, options: .init(policyPath: policy, allocates: heaps == nil, poolIdleAge: .seconds(poolIdleSeconds)), policy: rules,
                                       pool: BufferPool(maxIdleAge: .seconds(poolIdleSeconds)), logger: logger, catalog: catalog, hints: try? Loader.heapHints(file: nil))
         } catch {
             printError("heapwise: error: \(error)")
