@@ -130,15 +130,22 @@ public final class HeapwiseContext {
     public func allocate(_ plan: PipelinePlan, name: String = "heapwise") throws(HeapwiseFailure) -> Allocation {
         guard let chosen = plan.chosen else { throw .noPlan(PlanError(explanation: plan.explanation)) }
         switch plan.madeBy {
-        case let .thisProcess(resolution, live):
-            guard let resolved = plan.resolved(chosen) else { throw Self.foreignPlan }
-            return try allocateHere(chosen, resolved, count: plan.count, width: plan.width, height: plan.height, catalog: resolution.catalog,
-                                    live: live, name: name)
+        case .thisProcess:
+            guard let here = Self.madeHere(plan, chosen) else { throw Self.foreignPlan }
+            return try allocateHere(chosen, here.plan, count: plan.count, width: plan.width, height: plan.height, catalog: here.catalog,
+                                    live: here.live, name: name)
         case let .broker(number, pipeline):
             return try allocateThroughBroker(chosen, number: number, pipeline: pipeline, name: name)
         case .none:
             throw Self.foreignPlan
         }
+    }
+
+    /// The model's plan behind `chosen` and the catalog it was resolved against, for a plan
+    /// this process made; nil for one the broker made or one decoded by hand.
+    static func madeHere(_ plan: PipelinePlan, _ chosen: PipelinePlan.Choice) -> (plan: Plan, catalog: HeapCatalog, live: Bool)? {
+        guard case let .thisProcess(resolution, live) = plan.madeBy, let resolved = plan.resolved(chosen) else { return nil }
+        return (resolved, resolution.catalog, live)
     }
 
     static let foreignPlan = HeapwiseFailure.input(InputError(
@@ -175,7 +182,7 @@ public final class HeapwiseContext {
                 images[described.image].append(Allocation.Buffer(
                     image: described.image, index: described.buffer, dmaBuf: dmaBuf, size: described.size, inode: described.inode,
                     heap: described.heap,
-                    planes: described.planes.map { PipelinePlan.Plane(index: $0.index, offset: $0.offset, stride: $0.stride, size: $0.size) },
+                    planes: described.planes,
                     reused: described.reused))
             }
             return Allocation(plan: chosen, width: reply.width, height: reply.height, heap: reply.heap,
@@ -191,12 +198,12 @@ public final class HeapwiseContext {
     /// (the broker keeps a pool of its own, which its allocations already come from).
     public func pool(for plan: PipelinePlan, idleImages: Int? = nil) throws(HeapwiseFailure) -> ImagePool {
         guard let chosen = plan.chosen else { throw .noPlan(PlanError(explanation: plan.explanation)) }
-        guard case let .thisProcess(resolution, live) = plan.madeBy else {
+        if case .broker = plan.madeBy {
             throw .input(InputError(.invalidValue, message: "a pool lends buffers allocated in this process; this plan was made by the broker, whose allocations already come from its own pool"))
         }
-        guard let resolved = plan.resolved(chosen) else { throw Self.foreignPlan }
-        let (heaps, allocator) = Self.allocator(for: resolved, catalog: resolution.catalog, live: live)
-        return ImagePool(plan: chosen, layout: resolved.layout, heaps: heaps, allocator: allocator, idleImages: idleImages ?? plan.count)
+        guard let here = Self.madeHere(plan, chosen) else { throw Self.foreignPlan }
+        let (heaps, allocator) = Self.allocator(for: here.plan, catalog: here.catalog, live: here.live)
+        return ImagePool(plan: chosen, layout: here.plan.layout, heaps: heaps, allocator: allocator, idleImages: idleImages ?? plan.count)
     }
 
     /// The heaps to walk and how to open them: the plan's heaps of this machine, or CPU-only
@@ -213,11 +220,11 @@ public final class HeapwiseContext {
     public func lend(_ plan: PipelinePlan, from pool: BufferPool, owner: PoolOwner, name: String?,
                      opening open: @escaping (Heap) throws(LinuxError) -> BufferAllocator = PlanAllocator.liveAllocator) throws(HeapwiseFailure) -> PooledPlan {
         guard let chosen = plan.chosen else { throw .noPlan(PlanError(explanation: plan.explanation)) }
-        guard case let .thisProcess(resolution, live) = plan.madeBy, live, let resolved = plan.resolved(chosen) else {
+        guard let here = Self.madeHere(plan, chosen), here.live else {
             throw .input(InputError(.invalidValue, message: "only a plan made in this process against this machine's heaps can be lent from a pool of dma-bufs"))
         }
         do {
-            return try PlanAllocator(open: open).acquire(resolved.layout, count: plan.count, heaps: HeapFallback.candidates(for: resolved, in: resolution.catalog),
+            return try PlanAllocator(open: open).acquire(here.plan.layout, count: plan.count, heaps: HeapFallback.candidates(for: here.plan, in: here.catalog),
                                                          from: pool, owner: owner, name: name)
         } catch {
             throw .kernel(error)

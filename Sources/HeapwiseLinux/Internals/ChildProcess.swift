@@ -119,8 +119,7 @@ public final class ChildProcess: @unchecked Sendable {
     @discardableResult
     public func wait() -> Int32 {
         if let status { return status }
-        let raw = Syscalls.waitForChild(pid)
-        let code = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        let code = Self.exitCode(Syscalls.waitForChild(pid))
         status = code
         return code
     }
@@ -142,8 +141,14 @@ public final class ChildProcess: @unchecked Sendable {
     public var hasExited: Bool {
         if status != nil { return true }
         guard let raw = Syscalls.pollChild(pid) else { return false }
-        status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        status = Self.exitCode(raw)
         return true
+    }
+
+    /// A raw wait status as a shell reports it: the exit code (`WEXITSTATUS`), or 128 plus
+    /// the signal that ended the child (`WTERMSIG`).
+    static func exitCode(_ raw: Int32) -> Int32 {
+        raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
     }
 
     deinit { terminate() }
