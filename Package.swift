@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "HeapwiseClient", targets: ["HeapwiseClient"]),
         // The front door (`HeapwiseContext`): what a Swift program imports.
         .library(name: "Heapwise", targets: ["Heapwise"]),
+        // libheapwise for C and C++ programs (include/heapwise/heapwise.h). `make install`
+        // installs it as libheapwise.so.0 with heapwise.pc.
+        .library(name: "HeapwiseC", type: .dynamic, targets: ["HeapwiseCAPI"]),
         .executable(name: "heapwise", targets: ["heapwise"]),
     ],
     dependencies: [
@@ -67,6 +70,23 @@ let package = Package(
         .target(
             name: "Heapwise",
             dependencies: ["HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading", "HeapwiseClient"]
+        ),
+        // The C API's header as a module, so the compiler checks each `@c @implementation`
+        // of HeapwiseCAPI against the declaration C programs compile with.
+        .systemLibrary(name: "CHeapwiseAPI", path: "include"),
+        // The C API over the front door. Linked with the Swift runtime inside (-static-stdlib:
+        // a C program needs no Swift toolchain), a SONAME, and a version script that exports
+        // the header's functions only.
+        .target(
+            name: "HeapwiseCAPI",
+            dependencies: ["Heapwise", "HeapwiseCore", "HeapwiseLinux", "CHeapwiseAPI"],
+            exclude: ["libheapwise.map"],
+            swiftSettings: [.unsafeFlags(["-static-stdlib"])],
+            linkerSettings: [.unsafeFlags([
+                "-static-stdlib",
+                "-Xlinker", "-soname", "-Xlinker", "libheapwise.so.0",
+                "-Xlinker", "--version-script=Sources/HeapwiseCAPI/libheapwise.map",
+            ])]
         ),
         .executableTarget(
             name: "heapwise",

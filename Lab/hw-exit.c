@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hw-exit CODE: ends the lab VM with an exit status the host can read.
  *

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test Heapwise has; this is the README's test command and what CI (.ci/run) calls.
 #   1. swift test on this machine (model, CLI, memfd and mocked error paths; kernel tests skip),
+#      libheapwise as C programs meet it (scripts/test-c.sh: make install into a temporary prefix,
+#      pkg-config, exported symbols, size, the cmocka tests under valgrind, the README's C examples),
 #      the DocC catalog of the Heapwise module (swift package generate-documentation, warnings as errors),
 #      then the buffer pool's and the broker's tests again under ThreadSanitizer (scripts/sanitize.sh thread),
 #      the broker's and the IOVA allocator's under AddressSanitizer (scripts/sanitize.sh address), the
@@ -30,6 +32,18 @@ if [ "$status" -ne 0 ] || [ -z "$host_count" ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+
+echo "== libheapwise (the C library: install, pkg-config, exports, size, cmocka under valgrind, README examples)"
+if ! scripts/test-c.sh 2>&1 | tee lab-out/c-tests.log | grep -E '^c: '; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+c_count=$(sed -nE 's/^c: ([0-9]+) passed, 0 failed$/\1/p' lab-out/c-tests.log)
+if [ -z "$c_count" ]; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+host_count=$((host_count + c_count))
 
 echo "== DocC (the Heapwise module's catalog; a warning is an error)"
 if ! swift package --disable-sandbox generate-documentation --target Heapwise --warnings-as-errors \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The raw C side `heapwise bench alloc` compares Heapwise against: the same ioctls and
  * syscalls its allocators make, with nothing else, so the ratio measures Heapwise's own cost.

@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include "CHeapwiseLinux.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -225,4 +227,10 @@ long hw_page_size_at_load = 4096;
 __attribute__((constructor)) static void hw_read_page_size(void) {
     long size = sysconf(_SC_PAGESIZE);
     if (size > 0) hw_page_size_at_load = size;
+}
+
+const char *hw_loaded_image(const void *address) {
+    Dl_info info;
+    if (dladdr(address, &info) == 0) return NULL;
+    return info.dli_fname;
 }

@@ -7,7 +7,8 @@ import HeapwiseLinux
 /// A reference with a `/` or a `.yaml`, `.yml` or `.json` ending is a path, tried relative to
 /// the pipeline file and then to the working directory. Anything else is a profile name,
 /// looked up as `NAME.yaml`, then `NAME.json`, in the profile directories: those given, else
-/// `Profiles/` beside the pipeline file's directory and in the working directory. JSON is
+/// `Profiles/` beside the pipeline file's directory and in the working directory, then the
+/// installed ones (`PREFIX/share/heapwise/profiles`, `Installation`). JSON is
 /// read by the same YAML parser (JSON is YAML's flow style), so both spell the same profile.
 struct ProfileLookup {
     let pipelineFile: String?
@@ -22,6 +23,7 @@ struct ProfileLookup {
         if profileDirectories.isEmpty {
             let base = pipelineFile.map(Paths.directory(of:)) ?? ""
             self.profileDirectories = [Paths.join(base, "../Profiles"), Paths.join(base, "Profiles"), "Profiles"]
+                + (Installation.profileDirectory.map { [$0] } ?? [])
         } else {
             self.profileDirectories = profileDirectories
         }

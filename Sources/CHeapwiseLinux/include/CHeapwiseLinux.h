@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * CHeapwiseLinux: the smallest C surface Swift needs to talk to the dma-buf uapi.
  *
@@ -92,6 +93,12 @@ int hw_malloc_trim(void);
 int hw_run_concurrently(int count, void *context, void (*body)(void *context, int index));
 /* The processors this process may run on (sched_getaffinity), at least 1. */
 int hw_processor_count(void);
+
+/* ---- The running code's own file (shim.c) ---- */
+/* dladdr(3)'s dli_fname for the executable or shared object holding `address`, or NULL:
+ * where an installed heapwise or libheapwise.so finds PREFIX (dladdr is a GNU extension the
+ * Glibc module does not show). The string belongs to the dynamic loader. */
+const char *hw_loaded_image(const void *address);
 
 /* ---- Unix sockets (sockets.c): passing dma-bufs between processes ---- */
 /* The most descriptors one message carries (SCM_RIGHTS), in either direction: the kernel's

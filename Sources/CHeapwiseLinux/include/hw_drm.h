@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * DRM/KMS: the ioctls Heapwise uses to probe a display device, import dma-bufs into it
  * (PRIME), create framebuffers and commit atomically (drm.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ION (ion.c): the Android allocator that the dma-buf heaps replaced, in the kernel's
  * staging tree until Linux 5.10 (drivers/staging/android/ion, removed in 5.11).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hw_v4l2.h: the V4L2 (video4linux2) ioctls Heapwise uses, as plain functions.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * VFIO type1 (vfio.c): a userspace-managed IOMMU address space for one device.
  *

@@ -113,6 +113,14 @@ public struct PipelinePlan: Hashable, Sendable {
         }
     }
 
+    /// What `heapwise plan --json` prints: `json` with its `allocation` key (the buffers made,
+    /// null when none were) and `reuse` key (a pool's run, null without one). The C API's
+    /// `heapwise_plan_json` is this with both null.
+    public func document(allocation: JSON = .null, reuse: JSON = .null) -> String {
+        guard case let .object(fields) = json else { return json.serialized() }
+        return JSON.object(fields + [("allocation", allocation), ("reuse", reuse)]).serialized()
+    }
+
     /// The explanation of a pipeline no plan satisfies: the rejections and the suggestion,
     /// as `heapwise plan` prints them.
     public var explanation: String {

@@ -65,7 +65,7 @@ extension DMABufHandle where Self: ~Copyable {
         return result
     }
 
-    private func sync(_ flags: UInt64, retry: Bool) throws(LinuxError) {
+    func sync(_ flags: UInt64, retry: Bool) throws(LinuxError) {
         let fd = checkedFD()
         var result = Syscalls.dmaBufSync(fd, flags: flags)
         while retry, case let .failure(errno) = result, errno == .interrupted || errno == .resourceTemporarilyUnavailable {

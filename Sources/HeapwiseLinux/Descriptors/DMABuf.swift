@@ -35,4 +35,11 @@ public final class DMABuf: DMABufHandle {
     public func close() {
         buffer.closeEarly()
     }
+
+    /// Gives the descriptor to the caller, who must close it, for every holder of this object
+    /// (the C API's `heapwise_buffer_take_fd`); -1 when it was closed or given up already.
+    /// Later use of the buffer traps, as after `close()`.
+    public func releaseDescriptor() -> Int32 {
+        buffer.releaseEarly()
+    }
 }

@@ -56,5 +56,14 @@ public struct Descriptor: ~Copyable, Sendable {
         rawValue = -1
     }
 
+    /// Gives up ownership before the value goes away, for owners shared by reference
+    /// (`DMABuf.releaseDescriptor()`): returns the raw descriptor (-1 if already closed or
+    /// given up), which the caller must close.
+    mutating func takeEarly() -> Int32 {
+        let raw = rawValue
+        rawValue = -1
+        return raw
+    }
+
     var isClosed: Bool { rawValue < 0 }
 }

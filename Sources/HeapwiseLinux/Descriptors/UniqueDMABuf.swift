@@ -40,6 +40,11 @@ public struct UniqueDMABuf: ~Copyable, Sendable, DMABufHandle {
         descriptor.closeEarly()
     }
 
+    /// Gives up ownership before the value goes away, for `DMABuf.releaseDescriptor()`.
+    mutating func releaseEarly() -> Int32 {
+        descriptor.takeEarly()
+    }
+
     /// Gives up ownership: returns the descriptor, which the caller must close.
     public consuming func releaseDescriptor() -> Int32 {
         descriptor.take()

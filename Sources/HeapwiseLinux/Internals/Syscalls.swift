@@ -38,6 +38,15 @@ enum Syscalls {
         }.map { String(decoding: target.prefix($0), as: UTF8.self) }
     }
 
+    /// The file the executable or shared library holding `address` was loaded from, with its
+    /// symbolic links resolved (the dynamic loader's `dladdr`, then `realpath`); nil when the
+    /// loader does not know. Neither call is a syscall or sets a useful errno.
+    static func loadedImage(containing address: UnsafeRawPointer) -> String? {
+        guard let name = hw_loaded_image(address), let resolved = Glibc.realpath(name, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// Whether this user may `mode` (`R_OK`, `W_OK`, `F_OK`) the file; the errno says why not.
     static func access(_ path: String, _ mode: Int32) -> Result<Void, Errno> {
         perform(.access, [Int(mode)]) { Glibc.access(path, mode) }

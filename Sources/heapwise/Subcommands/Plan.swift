@@ -138,7 +138,6 @@ struct PlanCommand: ParsableCommand {
     /// The plan's document with `allocation` (the buffers, or null when none were made) and
     /// `reuse` (the pool's run, or null without `--reuse`).
     private func document(_ plan: PipelinePlan, allocation: AllocationReport? = nil, reuse: ReuseReport? = nil) -> String {
-        guard case let .object(fields) = plan.json else { return plan.json.serialized() }
-        return JSON.object(fields + [("allocation", allocation?.json ?? .null), ("reuse", reuse?.json ?? .null)]).serialized()
+        plan.document(allocation: allocation?.json ?? .null, reuse: reuse?.json ?? .null)
     }
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef CHEAPWISE_TEST_SUPPORT_H
 #define CHEAPWISE_TEST_SUPPORT_H
 
