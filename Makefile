@@ -22,7 +22,11 @@ FISHCOMPLETIONDIR ?= $(DATADIR)/fish/vendor_completions.d
 
 SWIFT ?= swift
 CONFIGURATION ?= release
-BUILDDIR := $(shell $(SWIFT) build -c $(CONFIGURATION) --show-bin-path 2>/dev/null)
+# The build folder (swift build --scratch-path), for parallel builds that must not share one.
+SCRATCH ?= .build
+swift_build = $(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION)
+BUILDDIR := $(shell $(swift_build) --show-bin-path 2>/dev/null)
+MANUAL := $(SCRATCH)/plugins/GenerateManual/outputs/heapwise/heapwise.1
 INSTALL ?= install
 
 header := include/heapwise/heapwise.h
@@ -35,9 +39,9 @@ library := libheapwise.so.$(VERSION)
 all: build
 
 build:
-	$(SWIFT) build -c $(CONFIGURATION) --product heapwise
-	$(SWIFT) build -c $(CONFIGURATION) --product HeapwiseC
-	$(SWIFT) package --allow-writing-to-package-directory generate-manual >/dev/null
+	$(swift_build) --product heapwise
+	$(swift_build) --product HeapwiseC
+	$(SWIFT) package --scratch-path $(SCRATCH) --allow-writing-to-package-directory generate-manual >/dev/null
 
 # The manual page comes from swift-argument-parser's generate-manual plugin, and the
 # completions from `heapwise --generate-completion-script`: both read the commands' own help.
@@ -58,7 +62,7 @@ install: build
 	sed 's|/usr/local/bin/heapwise|$(BINDIR)/heapwise|' dist/systemd/heapwise.service \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/heapwise.service
 	$(INSTALL) -m 0644 dist/systemd/heapwise.socket $(DESTDIR)$(SYSTEMDUNITDIR)/heapwise.socket
-	$(INSTALL) -m 0644 .build/plugins/GenerateManual/outputs/heapwise/heapwise.1 $(DESTDIR)$(MANDIR)/man1/heapwise.1
+	$(INSTALL) -m 0644 $(MANUAL) $(DESTDIR)$(MANDIR)/man1/heapwise.1
 	$(BUILDDIR)/heapwise --generate-completion-script bash >$(DESTDIR)$(BASHCOMPLETIONDIR)/heapwise
 	$(BUILDDIR)/heapwise --generate-completion-script zsh >$(DESTDIR)$(ZSHCOMPLETIONDIR)/_heapwise
 	$(BUILDDIR)/heapwise --generate-completion-script fish >$(DESTDIR)$(FISHCOMPLETIONDIR)/heapwise.fish

@@ -92,6 +92,8 @@ let package = Package(
             name: "heapwise",
             dependencies: [
                 "Heapwise", "HeapwiseCore", "HeapwiseLinux", "HeapwiseLoading", "HeapwiseBroker", "HeapwiseClient",
+                // heapwise.h's types, for `bench c-api`, which loads libheapwise with dlopen.
+                "CHeapwiseAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -120,9 +120,12 @@ grep -q '^ExecStart=/usr/bin/heapwise serve' "$stage/usr/lib/systemd/system/heap
 elsewhere=$(mktemp -d -p "$work")
 (cd "$elsewhere" && printf 'width: 640\nheight: 480\nparticipants:\n  - { device: vop2-display, usage: scanout }\n' >p.yaml &&
   "$stage/usr/bin/heapwise" plan p.yaml >/dev/null) || fail "the installed heapwise did not find share/heapwise/profiles"
+# So does a program linking the installed library (the README's plan.c): from where it was loaded.
+(cd "$elsewhere" && LD_LIBRARY_PATH="$stage/usr/lib" "$work/examples/plan" p.yaml >/dev/null) ||
+  fail "a program using the installed libheapwise did not find share/heapwise/profiles"
 make -s uninstall PREFIX=/usr DESTDIR="$stage" >/dev/null
 left=$(find "$stage" -type f -o -type l)
 [ -z "$left" ] || fail "make uninstall left: $left"
-pass "make install DESTDIR=... PREFIX=/usr installs every file; heapwise finds its profiles; make uninstall removes them all"
+pass "make install DESTDIR=... PREFIX=/usr installs every file; heapwise and libheapwise find its profiles; make uninstall removes them all"
 
 echo "c: $passed passed, 0 failed"

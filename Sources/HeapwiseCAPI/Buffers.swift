@@ -50,16 +50,17 @@ final class BufferHandle: CHandle {
     }
 }
 
-/// `heapwise_allocation`: an `Allocation` with its buffers as handles.
+/// `heapwise_allocation`: an `Allocation` with its buffers as handles. Its choice and strings
+/// are made on first use (an allocation is used by one thread at a time, heapwise.h), so
+/// allocating through C costs little more than allocating in Swift (`heapwise bench c-api`).
 final class AllocationHandle: CHandle {
     let allocation: Allocation
-    let choice: ChoiceHandle
+    private(set) lazy var choice = ChoiceHandle(allocation.plan)
     let images: [[BufferHandle]]
-    let strings = CStrings()
+    private(set) lazy var strings = CStrings()
 
     init(_ allocation: Allocation) {
         self.allocation = allocation
-        choice = ChoiceHandle(allocation.plan)
         images = allocation.images.map { row in
             row.map { BufferHandle($0.dmaBuf, size: $0.size, inode: $0.inode, reused: $0.reused, pooled: false) }
         }

@@ -347,6 +347,23 @@ static void invalid_input(void **state) {
     heapwise_error_free(error);
     heapwise_pipeline_free(built);
 
+    /* A broker that is not there: the plan fails as an allocation failure (1150), with a remedy. */
+    options = heapwise_options_new();
+    heapwise_context *broker_context = NULL;
+    assert_int_equal(heapwise_options_set_broker(options, HEAPWISE_BROKER_SOCKET, "/nonexistent/heapwise.sock", NULL), HEAPWISE_OK);
+    assert_int_equal(heapwise_options_set_heaps(options, HEAPWISE_HEAPS_BUILT_IN, NULL, NULL), HEAPWISE_OK);
+    assert_int_equal(heapwise_context_new(options, &broker_context, NULL), HEAPWISE_OK);
+    heapwise_options_free(options);
+    assert_int_equal(heapwise_context_route(broker_context), HEAPWISE_ROUTE_BROKER);
+    heapwise_error *unreachable = NULL;
+    assert_int_equal(heapwise_context_plan_file(broker_context, path("Examples/video-playback.yaml"), &plan, &unreachable),
+                     HEAPWISE_ALLOCATION_FAILED);
+    assert_int_equal(heapwise_error_code(unreachable), 1150);
+    assert_non_null(strstr(heapwise_error_message(unreachable), "/nonexistent/heapwise.sock"));
+    assert_non_null(heapwise_error_remedy(unreachable));
+    heapwise_error_free(unreachable);
+    heapwise_context_free(broker_context);
+
     /* A first error is kept when *error is already set. */
     heapwise_error *first = NULL;
     assert_int_equal(heapwise_context_plan_file(context, "/nonexistent/a.yaml", &plan, &first), HEAPWISE_INVALID_INPUT);

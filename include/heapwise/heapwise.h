@@ -262,9 +262,9 @@ bool heapwise_plan_suggested_size(const heapwise_plan *plan, uint32_t *width, ui
 const char *heapwise_plan_explanation(const heapwise_plan *plan);
 /* Where the heaps planned against came from ("this machine's /dev/dma_heap", a file). */
 const char *heapwise_plan_heap_catalog(const heapwise_plan *plan);
-/* What `heapwise plan` prints. */
+/* What `heapwise plan` prints (without the final newline). */
 const char *heapwise_plan_text(const heapwise_plan *plan);
-/* What `heapwise plan --json` prints, byte for byte (docs/json.md). */
+/* What `heapwise plan --json` prints, byte for byte but the final newline (docs/json.md). */
 const char *heapwise_plan_json(const heapwise_plan *plan);
 
 /* The DRM fourcc code (DRM_FORMAT_NV12) and its drm_fourcc.h name without DRM_FORMAT_. */

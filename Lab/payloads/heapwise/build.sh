@@ -2,7 +2,10 @@
 # Builds the Heapwise lab payload into OUT_DIR: the Swift test bundle (debug) and a release
 # `heapwise` for the CLI checks and `bench alloc`, both dynamically linked, so the Swift
 # runtime and glibc libraries they use are copied beside them (Swift Testing has no static
-# form), the profiles and pipelines the checks use, and `run`, the guest-side script.
+# form), the profiles and pipelines the checks use, and `run`, the guest-side script. And
+# libheapwise as `make install-strip` installs it (c/: lib/, include/, the pkg-config file),
+# with the C tests built against it through pkg-config (c/test_heapwise) and, in c/lib, only
+# the C libraries they need: the guest runs them with no Swift library in reach.
 #
 # Usage: Lab/payloads/heapwise/build.sh OUT_DIR
 set -euo pipefail
@@ -18,6 +21,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 swift build "${scratch[@]}" --build-tests >"$log" 2>&1 || { cat "$log"; exit 1; }
 swift build "${scratch[@]}" -c release --product heapwise >"$log" 2>&1 || { cat "$log"; exit 1; }
+# shellcheck source=../../lib.sh
+(. "$repo/Lab/lib.sh" && lab_ensure_packages make gcc pkg-config libcmocka-dev libdrm-dev)
 bin_debug=$(swift build "${scratch[@]}" --show-bin-path)
 bin_release=$(swift build "${scratch[@]}" -c release --show-bin-path)
 
@@ -40,5 +45,15 @@ mkdir -p "$out/docs" && cp "$repo/docs/json.md" "$out/docs/"  # the JSON output 
 mkdir -p "$out/scripts" && cp -r "$repo/scripts/fuzz-seeds" "$out/scripts/"  # the broker seed test compares them
 cp "$here"/lab/*.yaml "$out/lab/"
 cp "$here/run" "$out/run"
+
+# libheapwise, installed as a packager would, and the C tests built against it (scripts/test-c.sh
+# runs the same tests on the host).
+make -s install-strip PREFIX="$out/c" SCRATCH="${HEAPWISE_SCRATCH:-.build}" >"$log" 2>&1 || { cat "$log"; exit 1; }
+export PKG_CONFIG_PATH="$out/c/lib/pkgconfig"
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags heapwise cmocka libdrm) Tests/C/test_heapwise.c Tests/C/devices.c \
+  -o "$out/c/test_heapwise" $(pkg-config --libs heapwise cmocka)
+LD_LIBRARY_PATH="$out/c/lib" ldd "$out/c/test_heapwise" | awk '/=> \//{print $3}' | grep -v libheapwise | while read -r lib; do cp -L "$lib" "$out/c/lib/"; done
+rm -rf "$out/c/bin" "$out/c/share/man" "$out/c/share/bash-completion" "$out/c/share/zsh" "$out/c/share/fish"
 chmod +x "$out/run" "$out/heapwise"
 du -sh "$out" | awk '{print "payload: " $1}'

@@ -5,7 +5,7 @@ import HeapwiseLoading
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Heapwise (build with -c release for meaningful numbers).",
-        subcommands: [Resolve.self, Alloc.self, Pool.self, StatsBench.self, BrokerBench.self, IOVA.self]
+        subcommands: [Resolve.self, Alloc.self, Pool.self, StatsBench.self, BrokerBench.self, IOVA.self, CAPI.self]
     )
 
     struct Resolve: ParsableCommand {
