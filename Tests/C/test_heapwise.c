@@ -60,11 +60,13 @@ static char *read_file(const char *name) {
 }
 
 /* A context planning against the Raspberry Pi 4 catalog: the same plans on every machine,
- * CPU-only (memfd) buffers. */
-static heapwise_context *catalog_context(void) {
+ * CPU-only (memfd) buffers. Profile names are looked up in `profiles` (NULL: the defaults,
+ * beside the pipeline file). */
+static heapwise_context *catalog_context_with(const char *profiles) {
     heapwise_options *options = heapwise_options_new();
     heapwise_context *context = NULL;
     assert_non_null(options);
+    if (profiles) assert_int_equal(heapwise_options_add_profile_directory(options, profiles, NULL), HEAPWISE_OK);
     assert_int_equal(heapwise_options_set_heaps(options, HEAPWISE_HEAPS_CATALOG_FILE, path("Examples/heaps/rpi4.yaml"), NULL), HEAPWISE_OK);
     assert_int_equal(heapwise_options_set_hints(options, HEAPWISE_HINTS_NONE, NULL, NULL), HEAPWISE_OK);
     assert_int_equal(heapwise_options_set_broker(options, HEAPWISE_BROKER_NEVER, NULL, NULL), HEAPWISE_OK);
@@ -73,6 +75,8 @@ static heapwise_context *catalog_context(void) {
     assert_int_equal(heapwise_context_route(context), HEAPWISE_ROUTE_IN_PROCESS);
     return context;
 }
+
+static heapwise_context *catalog_context(void) { return catalog_context_with(NULL); }
 
 static heapwise_plan *plan_file(heapwise_context *context, const char *relative) {
     heapwise_plan *plan = NULL;
@@ -185,14 +189,7 @@ static void three_ways_to_describe(void **state) {
     heapwise_pipeline *described = NULL;
     assert_int_equal(heapwise_pipeline_new_from_text(context, text, "video-playback", &described, NULL), HEAPWISE_OK);
     free(text);
-    heapwise_options *options = heapwise_options_new();
-    heapwise_context *with_profiles = NULL;
-    assert_int_equal(heapwise_options_add_profile_directory(options, path("Profiles"), NULL), HEAPWISE_OK);
-    assert_int_equal(heapwise_options_set_heaps(options, HEAPWISE_HEAPS_CATALOG_FILE, path("Examples/heaps/rpi4.yaml"), NULL), HEAPWISE_OK);
-    assert_int_equal(heapwise_options_set_hints(options, HEAPWISE_HINTS_NONE, NULL, NULL), HEAPWISE_OK);
-    assert_int_equal(heapwise_options_set_broker(options, HEAPWISE_BROKER_NEVER, NULL, NULL), HEAPWISE_OK);
-    assert_int_equal(heapwise_context_new(options, &with_profiles, NULL), HEAPWISE_OK);
-    heapwise_options_free(options);
+    heapwise_context *with_profiles = catalog_context_with(path("Profiles"));
     heapwise_plan *from_text = NULL;
     assert_int_equal(heapwise_context_plan(with_profiles, described, &from_text, NULL), HEAPWISE_OK);
 
