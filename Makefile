@@ -25,7 +25,7 @@ CONFIGURATION ?= release
 # The build folder (swift build --scratch-path), for parallel builds that must not share one.
 SCRATCH ?= .build
 swift_build = $(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION)
-BUILDDIR := $(shell $(swift_build) --show-bin-path 2>/dev/null)
+BUILDDIR = $(shell $(swift_build) --show-bin-path 2>/dev/null)
 MANUAL := $(SCRATCH)/plugins/GenerateManual/outputs/heapwise/heapwise.1
 INSTALL ?= install
 
@@ -43,9 +43,13 @@ build:
 	$(swift_build) --product HeapwiseC
 	$(SWIFT) package --scratch-path $(SCRATCH) --allow-writing-to-package-directory generate-manual >/dev/null
 
-# The manual page comes from swift-argument-parser's generate-manual plugin, and the
-# completions from `heapwise --generate-completion-script`: both read the commands' own help.
-install: build
+# Installs what `make` built (it does not build: `sudo make install` must not need swift, nor
+# leave root's files in the build folder). The manual page comes from swift-argument-parser's
+# generate-manual plugin, and the completions from `heapwise --generate-completion-script`:
+# both read the commands' own help.
+install:
+	@test -x $(BUILDDIR)/heapwise -a -f $(BUILDDIR)/libHeapwiseC.so -a -f $(MANUAL) || \
+		{ echo "make install: nothing built in $(BUILDDIR): run make first" >&2; exit 1; }
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/heapwise \
 		$(DESTDIR)$(DATADIR)/heapwise/profiles $(DESTDIR)$(DATADIR)/heapwise/examples \
 		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -25,7 +25,8 @@ passed=0
 pass() { echo "c: ok: $*"; passed=$((passed + 1)); }
 fail() { echo "c: FAILED: $*"; echo "$passed passed, 1 failed" | sed 's/^/c: /'; exit 1; }
 
-make -s install PREFIX="$prefix" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "make install"; }
+make -s >"$work/install.log" 2>&1 && make -s install PREFIX="$prefix" >>"$work/install.log" 2>&1 ||
+  { cat "$work/install.log"; fail "make && make install"; }
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 pkg-config --validate heapwise || fail "heapwise.pc does not validate"
 [ "$(pkg-config --modversion heapwise)" = "$(sed -n 's/^#define HEAPWISE_VERSION_\(MAJOR\|MINOR\|MICRO\) //p' include/heapwise/heapwise.h | paste -sd.)" ] ||
@@ -70,7 +71,11 @@ cc -std=c11 -Wall -Wextra -Werror $cflags $(pkg-config --cflags cmocka libdrm) T
   $libs $(pkg-config --libs cmocka) || fail "building Tests/C/test_heapwise.c"
 mkdir -p "$work/stripped-lib"
 cp "$work/stripped.so" "$work/stripped-lib/libheapwise.so.0"
-"$prefix/bin/heapwise" plan --json --heaps "$repo/Examples/heaps/rpi4.yaml" "$repo/Examples/video-playback.yaml" >"$work/expected.json" || true
+# The C tests plan without hints (HEAPWISE_HINTS_NONE): so does the CLI here, whatever this
+# machine's /etc/heapwise/heap-hints.yaml says.
+printf 'hints: []\n' >"$work/no-hints.yaml"
+"$prefix/bin/heapwise" plan --json --hints "$work/no-hints.yaml" --heaps "$repo/Examples/heaps/rpi4.yaml" \
+  "$repo/Examples/video-playback.yaml" >"$work/expected.json" || fail "heapwise plan --json for the expected JSON"
 set +e
 HEAPWISE_REPO=$repo HEAPWISE_EXPECTED_JSON=$work/expected.json LD_LIBRARY_PATH=$work/stripped-lib \
   valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
@@ -117,9 +122,12 @@ done
 grep -q '^prefix=/usr$' "$stage/usr/lib/pkgconfig/heapwise.pc" || fail "heapwise.pc under DESTDIR names the staging directory"
 grep -q '^ExecStart=/usr/bin/heapwise serve' "$stage/usr/lib/systemd/system/heapwise.service" || fail "heapwise.service's ExecStart"
 # The installed CLI finds the installed profiles by itself, from any directory.
-elsewhere=$(mktemp -d -p "$work")
+# Outside $work, whose Profiles/ (copied for the examples) the default lookup would find as ../Profiles.
+elsewhere=$(mktemp -d)
+trap 'rm -rf "$work" "$elsewhere"' EXIT
 (cd "$elsewhere" && printf 'width: 640\nheight: 480\nparticipants:\n  - { device: vop2-display, usage: scanout }\n' >p.yaml &&
-  "$stage/usr/bin/heapwise" plan p.yaml >/dev/null) || fail "the installed heapwise did not find share/heapwise/profiles"
+  PATH="$stage/usr/bin:$PATH" heapwise plan p.yaml >/dev/null) ||  # by a bare name, found on PATH
+  fail "the installed heapwise did not find share/heapwise/profiles"
 # So does a program linking the installed library (the README's plan.c): from where it was loaded.
 (cd "$elsewhere" && LD_LIBRARY_PATH="$stage/usr/lib" "$work/examples/plan" p.yaml >/dev/null) ||
   fail "a program using the installed libheapwise did not find share/heapwise/profiles"

@@ -3,6 +3,7 @@
 #include "CHeapwiseLinux.h"
 
 #include <dlfcn.h>
+#include <string.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -231,6 +232,9 @@ __attribute__((constructor)) static void hw_read_page_size(void) {
 
 const char *hw_loaded_image(const void *address) {
     Dl_info info;
-    if (dladdr(address, &info) == 0) return NULL;
+    if (dladdr(address, &info) == 0 || info.dli_fname == NULL) return NULL;
+    /* For the main program glibc gives argv[0], a bare name when it was found on PATH: the
+     * kernel's link says where the file really is. */
+    if (strchr(info.dli_fname, '/') == NULL) return "/proc/self/exe";
     return info.dli_fname;
 }

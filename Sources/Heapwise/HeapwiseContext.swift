@@ -185,6 +185,7 @@ public final class HeapwiseContext {
                     planes: described.planes,
                     reused: described.reused))
             }
+            for image in images.indices { images[image].sort { $0.index < $1.index } }  // images[i][b] is buffer b
             return Allocation(plan: chosen, width: reply.width, height: reply.height, heap: reply.heap,
                               route: .broker(socket: client.path, uid: client.hello.uid), failedAttempts: [], images: images)
         } catch {

@@ -76,7 +76,7 @@ public func heapwise_context_allocate(_ context: OpaquePointer?, _ plan: OpaqueP
         let planned: PlanHandle = try Argument.handle(plan, "plan")
         let name = try Argument.optionalText(name, "name") ?? "heapwise"
         let out = try Argument.output(allocation, "allocation")
-        out.pointee = AllocationHandle(try handle.context.allocate(planned.plan, name: name)).retainedPointer
+        out.pointee = AllocationHandle(try handle.context.allocate(planned.plan(for: handle), name: name)).retainedPointer
     }
 }
 

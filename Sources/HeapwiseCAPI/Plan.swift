@@ -3,15 +3,18 @@ import CHeapwiseAPI
 import Heapwise
 import HeapwiseCore
 
-/// `heapwise_plan`: a `PipelinePlan`, with its choices as handles it owns.
+/// `heapwise_plan`: a `PipelinePlan`, with its choices as handles it owns, and the context
+/// that made it (a broker's plan number means something only on that context's connection).
 final class PlanHandle: CHandle {
     let plan: PipelinePlan
+    let context: ObjectIdentifier
     let choice: ChoiceHandle?
     let alternatives: [ChoiceHandle]
     let strings = CStrings()
 
-    init(_ plan: PipelinePlan) {
+    init(_ plan: PipelinePlan, madeBy context: ContextHandle) {
         self.plan = plan
+        self.context = ObjectIdentifier(context)
         choice = plan.chosen.map(ChoiceHandle.init)
         alternatives = plan.alternatives.map(ChoiceHandle.init)
     }
@@ -32,6 +35,17 @@ final class ChoiceHandle: CHandle {
     }
 }
 
+extension PlanHandle {
+    /// The plan, for `context` to allocate or pool: a plan the broker made must go back through
+    /// the context whose connection it was made on (its number means nothing on another).
+    func plan(for context: ContextHandle, function: String = #function) throws(HeapwiseFailure) -> PipelinePlan {
+        if case .broker = plan.madeBy, ObjectIdentifier(context) != self.context {
+            throw .argument(function, "this plan was made by the broker for another context: allocate it with the context that planned it")
+        }
+        return plan
+    }
+}
+
 /// `list[index]` for an index C passed in, nil when out of range.
 extension Array {
     subscript(checked index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
@@ -44,7 +58,7 @@ public func heapwise_context_plan(_ context: OpaquePointer?, _ pipeline: OpaqueP
         let handle: ContextHandle = try Argument.handle(context, "context")
         let described: PipelineHandle = try Argument.handle(pipeline, "pipeline")
         let out = try Argument.output(plan, "plan")
-        out.pointee = PlanHandle(try handle.context.plan(described.description, relativeTo: described.file)).retainedPointer
+        out.pointee = PlanHandle(try handle.context.plan(described.description, relativeTo: described.file), madeBy: handle).retainedPointer
     }
 }
 
@@ -55,7 +69,7 @@ public func heapwise_context_plan_file(_ context: OpaquePointer?, _ path: Unsafe
         let handle: ContextHandle = try Argument.handle(context, "context")
         let path = try Argument.text(path, "path")
         let out = try Argument.output(plan, "plan")
-        out.pointee = PlanHandle(try handle.context.plan(file: path)).retainedPointer
+        out.pointee = PlanHandle(try handle.context.plan(file: path), madeBy: handle).retainedPointer
     }
 }
 

@@ -41,7 +41,7 @@ public func heapwise_context_pool_new(_ context: OpaquePointer?, _ plan: OpaqueP
         let handle: ContextHandle = try Argument.handle(context, "context")
         let planned: PlanHandle = try Argument.handle(plan, "plan")
         let out = try Argument.output(pool, "pool")
-        let made = try handle.context.pool(for: planned.plan, idleImages: idleImages == 0 ? nil : Int(idleImages))
+        let made = try handle.context.pool(for: planned.plan(for: handle), idleImages: idleImages == 0 ? nil : Int(idleImages))
         out.pointee = PoolHandle(made).retainedPointer
     }
 }
@@ -80,7 +80,7 @@ public func heapwise_pool_acquire(_ pool: OpaquePointer?, _ owner: UInt64, _ nam
                                   _ image: UnsafeMutablePointer<OpaquePointer?>?, _ error: UnsafeMutablePointer<OpaquePointer?>?) -> heapwise_status {
     entry(error) { () throws(HeapwiseFailure) in
         let handle: PoolHandle = try Argument.handle(pool, "pool")
-        let name = try Argument.optionalText(name, "name")
+        let name = try Argument.optionalText(name, "name") ?? "heapwise"
         let out = try Argument.output(image, "image")
         out.pointee = ImageHandle(try handle.pool.acquire(owner: PoolOwner(owner), name: name), pool: handle).retainedPointer
     }

@@ -54,7 +54,10 @@ int open_drm_device(const char *driver) {
 int capture_into(int video, heapwise_allocation *allocation, uint32_t width, uint32_t height, char *why, size_t why_size) {
     const heapwise_choice *choice = heapwise_allocation_choice(allocation);
     heapwise_plane plane;
-    heapwise_choice_plane(choice, 0, &plane);
+    if (!heapwise_choice_plane(choice, 0, &plane)) {
+        snprintf(why, why_size, "the allocation's plan has no plane 0");
+        return -1;
+    }
     /* The pipeline's XRGB8888 is V4L2's XBGR32: the same bytes in memory, and the same code
      * ('XR24'); other formats would need videodev2.h's name for them. */
     struct v4l2_format format = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE};
@@ -116,28 +119,32 @@ uint32_t framebuffer_of(int card, heapwise_allocation *allocation, size_t image,
     uint64_t modifier = heapwise_choice_modifier(choice);
     if (modifier != 0) framebuffer.flags = DRM_MODE_FB_MODIFIERS;
     uint32_t handles[4] = {0};
+    uint32_t id = 0;
     size_t planes = heapwise_choice_plane_count(choice);
     for (size_t i = 0; i < planes && i < 4; i++) {
         heapwise_plane plane;
-        heapwise_choice_plane(choice, i, &plane);
+        if (!heapwise_choice_plane(choice, i, &plane)) {
+            snprintf(why, why_size, "the plan has no plane %zu", i);
+            goto close_handles;
+        }
         struct drm_prime_handle prime = {.fd = heapwise_buffer_fd(heapwise_allocation_buffer(allocation, image, plane.buffer))};
         if (retry_ioctl(card, DRM_IOCTL_PRIME_FD_TO_HANDLE, &prime) < 0) {
             snprintf(why, why_size, "DRM_IOCTL_PRIME_FD_TO_HANDLE of dma-buf %d: %s", prime.fd, strerror(errno));
-            return 0;
+            goto close_handles;
         }
         handles[i] = framebuffer.handles[i] = prime.handle;
         framebuffer.pitches[i] = plane.stride;
         framebuffer.offsets[i] = (uint32_t)plane.offset;
         framebuffer.modifier[i] = modifier;
     }
-    uint32_t id = 0;
     if (retry_ioctl(card, DRM_IOCTL_MODE_ADDFB2, &framebuffer) < 0) {
         snprintf(why, why_size, "DRM_IOCTL_MODE_ADDFB2: %s", strerror(errno));
     } else {
         id = framebuffer.fb_id;
         retry_ioctl(card, DRM_IOCTL_MODE_RMFB, &framebuffer.fb_id);
     }
-    for (size_t i = 0; i < planes && i < 4; i++) {
+close_handles:
+    for (size_t i = 0; i < 4; i++) {
         if (handles[i] == 0) continue;
         struct drm_gem_close close_handle = {.handle = handles[i]};
         retry_ioctl(card, DRM_IOCTL_GEM_CLOSE, &close_handle);

@@ -48,7 +48,8 @@ cp "$here/run" "$out/run"
 
 # libheapwise, installed as a packager would, and the C tests built against it (scripts/test-c.sh
 # runs the same tests on the host).
-make -s install-strip PREFIX="$out/c" SCRATCH="${HEAPWISE_SCRATCH:-.build}" >"$log" 2>&1 || { cat "$log"; exit 1; }
+make -s SCRATCH="${HEAPWISE_SCRATCH:-.build}" >"$log" 2>&1 && make -s install-strip PREFIX="$out/c" SCRATCH="${HEAPWISE_SCRATCH:-.build}" >>"$log" 2>&1 ||
+  { cat "$log"; exit 1; }
 export PKG_CONFIG_PATH="$out/c/lib/pkgconfig"
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags heapwise cmocka libdrm) Tests/C/test_heapwise.c Tests/C/devices.c \

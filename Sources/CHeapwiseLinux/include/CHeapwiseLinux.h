@@ -95,7 +95,8 @@ int hw_run_concurrently(int count, void *context, void (*body)(void *context, in
 int hw_processor_count(void);
 
 /* ---- The running code's own file (shim.c) ---- */
-/* dladdr(3)'s dli_fname for the executable or shared object holding `address`, or NULL:
+/* dladdr(3)'s dli_fname for the executable or shared object holding `address` ("/proc/self/exe"
+ * for a main program started by a bare name, which glibc reports as argv[0]), or NULL:
  * where an installed heapwise or libheapwise.so finds PREFIX (dladdr is a GNU extension the
  * Glibc module does not show). The string belongs to the dynamic loader. */
 const char *hw_loaded_image(const void *address);
