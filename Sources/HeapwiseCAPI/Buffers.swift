@@ -14,7 +14,6 @@ final class BufferHandle: CHandle {
     /// A pool image's buffer goes back to the pool: its descriptor cannot be taken.
     let pooled: Bool
     private(set) var mapping: CPUMapping?
-    private(set) var taken = false
 
     init(_ dmaBuf: DMABuf, size: Int, inode: UInt64, reused: Bool, pooled: Bool) {
         self.dmaBuf = dmaBuf
@@ -24,7 +23,9 @@ final class BufferHandle: CHandle {
         self.pooled = pooled
     }
 
-    var descriptor: Int32 { taken ? -1 : dmaBuf.withUnsafeDescriptor { $0 } }
+    /// -1 once C took it (`DMABuf.releaseDescriptor()` leaves the buffer without one).
+    var descriptor: Int32 { dmaBuf.withUnsafeDescriptor { $0 } }
+    var taken: Bool { descriptor < 0 }
 
     func take(function: String = #function) throws(HeapwiseFailure) -> Int32 {
         guard !pooled else {
@@ -32,7 +33,6 @@ final class BufferHandle: CHandle {
         }
         guard !taken else { throw .argument(function, "the descriptor was taken already") }
         guard mapping == nil else { throw .argument(function, "CPU access is still begun: end it first") }
-        taken = true
         return dmaBuf.releaseDescriptor()
     }
 

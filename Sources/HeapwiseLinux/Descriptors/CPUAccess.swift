@@ -35,16 +35,20 @@ extension DMABufHandle where Self: ~Copyable {
         _ access: CPUAccess, retryOnInterrupt: Bool = true,
         _ body: (UnsafeMutableRawBufferPointer) throws -> R
     ) throws -> R {
-        let fd = checkedFD()
-        let address: UnsafeMutableRawPointer
-        switch Syscalls.mmap(fd, length: size, protection: access.protection) {
-        case let .success(mapped): address = mapped
-        case let .failure(errno):
-            throw LinuxError.from(errno, node: origin, operation: .mmap, message: "mapping the \(size)-byte buffer for the CPU failed")
-        }
+        let address = try mapForCPU(access)
         defer { _ = Syscalls.munmap(address, length: size) }
         return try withSync(access, retryOnInterrupt: retryOnInterrupt) {
             try body(UnsafeMutableRawBufferPointer(start: address, count: size))
+        }
+    }
+
+    /// Maps the whole buffer `MAP_SHARED` with `access`'s protection; the caller unmaps it
+    /// (`withCPUAccess` when its body returns, `CPUMapping.end()`).
+    func mapForCPU(_ access: CPUAccess) throws(LinuxError) -> UnsafeMutableRawPointer {
+        switch Syscalls.mmap(checkedFD(), length: size, protection: access.protection) {
+        case let .success(mapped): return mapped
+        case let .failure(errno):
+            throw .from(errno, node: origin, operation: .mmap, message: "mapping the \(size)-byte buffer for the CPU failed")
         }
     }
 

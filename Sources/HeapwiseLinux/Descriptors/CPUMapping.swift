@@ -17,13 +17,7 @@ public final class CPUMapping {
 
     /// Maps `buffer` and starts CPU access; on a failed START the mapping is undone.
     public init(_ buffer: DMABuf, _ access: CPUAccess, retryOnInterrupt: Bool = true) throws(LinuxError) {
-        let fd = buffer.checkedFD()
-        let address: UnsafeMutableRawPointer
-        switch Syscalls.mmap(fd, length: buffer.size, protection: access.protection) {
-        case let .success(mapped): address = mapped
-        case let .failure(errno):
-            throw LinuxError.from(errno, node: buffer.origin, operation: .mmap, message: "mapping the \(buffer.size)-byte buffer for the CPU failed")
-        }
+        let address = try buffer.mapForCPU(access)
         if buffer.isDMABuf {
             do {
                 try buffer.sync(hw_DMA_BUF_SYNC_START | access.syncFlags, retry: retryOnInterrupt)

@@ -112,31 +112,17 @@ private struct CAPIBench {
         cSingle = one
     }
 
-    /// Batches of plans: C, Swift, and Swift again (the control), in a shuffled order per round.
+    /// Batches of plans: C, Swift, and Swift again (the control).
     func comparePlans(rounds: Int, batch: Int) throws -> PairedComparison {
-        var c: [Duration] = [], swift: [Duration] = [], control: [Duration] = []
-        var order = SplitMix64(seed: 27)
-        let clock = ContinuousClock()
-        for _ in 0..<rounds {
-            for side in [0, 1, 2].shuffled(using: &order) {
-                switch side {
-                case 0:
-                    c.append(clock.measure {
-                        for _ in 0..<batch {
-                            var made: OpaquePointer?
-                            _ = plan(cContext, cPipeline, &made, nil)
-                            freePlan(made)
-                        }
-                    })
-                default:
-                    let elapsed = try clock.measure {
-                        for _ in 0..<batch { _ = try context.plan(description) }
-                    }
-                    if side == 1 { swift.append(elapsed) } else { control.append(elapsed) }
-                }
+        try Self.interleave(rounds: rounds, seed: 27) {
+            for _ in 0..<batch {
+                var made: OpaquePointer?
+                _ = plan(cContext, cPipeline, &made, nil)
+                freePlan(made)
             }
+        } swift: {
+            for _ in 0..<batch { _ = try context.plan(description) }
         }
-        return PairedComparison(candidate: c, baseline: swift, control: control)
     }
 
     /// One-image allocations of the same plan, made and freed: C, Swift, Swift again.
@@ -148,27 +134,33 @@ private struct CAPIBench {
         guard plan(cContext, cSingle, &cPlan, nil) == HEAPWISE_OK else { throw ValidationError("heapwise_context_plan failed") }
         defer { freePlan(cPlan) }
         let heap = try context.allocate(swiftPlan, name: "bench").heap
-        var c: [Duration] = [], swift: [Duration] = [], control: [Duration] = []
-        var order = SplitMix64(seed: 28)
+        let comparison = try Self.interleave(rounds: rounds, seed: 28) {
+            var made: OpaquePointer?
+            let status = allocate(cContext, cPlan, "bench", &made, nil)
+            freeAllocation(made)
+            if status != HEAPWISE_OK { throw ValidationError("heapwise_context_allocate failed") }
+        } swift: {
+            _ = try context.allocate(swiftPlan, name: "bench")
+        }
+        return (comparison, heap)
+    }
+
+    /// Times `c`, `swift`, and `swift` again as the control, once each per round in an order
+    /// shuffled by a seeded generator, so no side always runs first (or after the same side).
+    static func interleave(rounds: Int, seed: UInt64, c: () throws -> Void, swift: () throws -> Void) throws -> PairedComparison {
+        var candidate: [Duration] = [], baseline: [Duration] = [], control: [Duration] = []
+        var order = SplitMix64(seed: seed)
         let clock = ContinuousClock()
         for _ in 0..<rounds {
             for side in [0, 1, 2].shuffled(using: &order) {
                 switch side {
-                case 0:
-                    var failed = false
-                    c.append(clock.measure {
-                        var made: OpaquePointer?
-                        failed = allocate(cContext, cPlan, "bench", &made, nil) != HEAPWISE_OK
-                        freeAllocation(made)
-                    })
-                    if failed { throw ValidationError("heapwise_context_allocate failed") }
-                default:
-                    let elapsed = try clock.measure { _ = try context.allocate(swiftPlan, name: "bench") }
-                    if side == 1 { swift.append(elapsed) } else { control.append(elapsed) }
+                case 0: candidate.append(try clock.measure(c))
+                case 1: baseline.append(try clock.measure(swift))
+                default: control.append(try clock.measure(swift))
                 }
             }
         }
-        return (PairedComparison(candidate: c, baseline: swift, control: control), heap)
+        return PairedComparison(candidate: candidate, baseline: baseline, control: control)
     }
 }
 
