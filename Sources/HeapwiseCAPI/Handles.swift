@@ -28,7 +28,7 @@ extension CHandle {
 
 /// Which string of a handle a `const char *` is, so each is copied once.
 enum TextKey: Hashable {
-    case format, modifier, heap, fallbackHeap(Int), note(Int)
+    case format, modifier, gstreamerFormat, heap, fallbackHeap(Int), note(Int)
     case rejection(Int), explanation, heapCatalog, text, json
     case failedHeap(Int), message, remedy
     /// A value that changes over the handle's life (a pool's current heap): one copy per value.

@@ -182,6 +182,12 @@ public func heapwise_choice_modifier_name(_ choice: OpaquePointer?) -> UnsafePoi
 }
 
 @c @implementation
+public func heapwise_choice_gst_format(_ choice: OpaquePointer?) -> UnsafePointer<CChar>? {
+    guard let handle = ChoiceHandle.from(choice), let name = GStreamerFormatMap.gstreamerFormat(drmName: handle.choice.format) else { return nil }
+    return handle.strings.pointer(.gstreamerFormat) { name }
+}
+
+@c @implementation
 public func heapwise_choice_heap(_ choice: OpaquePointer?) -> UnsafePointer<CChar>? {
     guard let handle = ChoiceHandle.from(choice) else { return nil }
     return handle.strings.pointer(.heap) { handle.choice.heap }

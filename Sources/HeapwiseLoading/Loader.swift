@@ -48,7 +48,8 @@ public enum Loader {
     }
 
     /// `description` with every profile name looked up and replaced by the profile, each
-    /// checked to have the usage asked of it; live devices stay names. What the broker is
+    /// checked to have the usage asked of it, and every live device named by its node probed
+    /// here; live devices named by driver stay names. What the broker is
     /// sent: it takes profiles by value and never opens a path a client names.
     public static func bindingNames(
         _ description: PipelineDescription, relativeTo file: String? = nil, profileDirectories: [String] = []
@@ -56,7 +57,11 @@ public enum Loader {
         var lookup = ProfileLookup(pipelineFile: file, profileDirectories: profileDirectories)
         var bound = description
         for (index, participant) in description.participants.enumerated() {
-            guard case .named = participant.device else { continue }
+            switch participant.device {
+            case .named: break
+            case let .live(reference) where reference.node != nil: break  // probed here, by the process that holds the node
+            default: continue
+            }
             let profile = try lookup.profile(for: participant, index: index, width: description.width, height: description.height)
             guard profile.usage(named: participant.usage) != nil else {
                 throw participant.error(.unknownName, index: index,

@@ -186,3 +186,40 @@ import HeapwiseCore
         }
     }
 }
+
+/// `heapwise plan --as gst-caps`: the chosen plan as the caps a pipeline author pastes.
+@Suite struct PlanAsGStreamerCapsTests {
+    @Test func printsClassicThenDMADRMCaps() throws {
+        let repo = JSONOutputTests.repository
+        let result = try JSONOutputTests.run(["plan", repo + "/Examples/video-playback.yaml", "--as", "gst-caps"])
+        #expect(result.status == 0)
+        #expect(String(decoding: result.output, as: UTF8.self) == """
+            video/x-raw,format=NV12,width=1920,height=1080
+            video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=NV12,width=1920,height=1080
+
+            """)
+    }
+
+    /// AFBC has no classic caps: one line, and a note on standard error saying why.
+    @Test func aCompressedLayoutHasOnlyTheDMADRMForm() throws {
+        let repo = JSONOutputTests.repository
+        let arguments = ["plan", repo + "/Examples/gpu-composite-afbc.yaml", "--as", "gst-caps"]
+        let output = try JSONOutputTests.run(arguments)
+        #expect(output.status == 0)
+        #expect(String(decoding: output.output, as: UTF8.self) == "video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24:0x0800000000000051,width=1920,height=1080\n")
+        let withErrors = String(decoding: try JSONOutputTests.run(arguments, withErrors: true).output, as: UTF8.self)
+        #expect(withErrors.contains("classic caps cannot carry XRGB8888/ARM_AFBC"))
+    }
+
+    /// No plan: the explanation, exit 3; --as with --json or --allocate is refused by name.
+    @Test func noPlanExplainsAndConflictsAreRefused() throws {
+        let repo = JSONOutputTests.repository
+        let result = try JSONOutputTests.run(["plan", repo + "/Examples/unsatisfiable.yaml", "--as", "gst-caps"])
+        #expect(result.status == 3)
+        #expect(String(decoding: result.output, as: UTF8.self).contains("max width 1920 < 3840"))
+        let commands = CommandTests()
+        #expect(commands.parseFailure(["plan", "x.yaml", "--as", "gst-caps", "--json"])?.contains("--as") == true)
+        #expect(commands.parseFailure(["plan", "x.yaml", "--as", "gst-caps", "--allocate"])?.contains("--as") == true)
+        #expect(commands.parseFailure(["plan", "x.yaml", "--as", "caps"]) != nil)
+    }
+}

@@ -274,6 +274,11 @@ const char *heapwise_choice_format(const heapwise_choice *choice);
  * "ARM_AFBC(BLOCK_SIZE_16x16|YTR|SPARSE)"). */
 uint64_t heapwise_choice_modifier(const heapwise_choice *choice);
 const char *heapwise_choice_modifier_name(const heapwise_choice *choice);
+/* The GStreamer video format with the same bytes as the DRM format laid out linearly (the
+ * GstVideoFormat name: "NV12", "BGRx" for XRGB8888), or NULL when GStreamer has none. Classic
+ * video/x-raw caps imply a linear layout: check heapwise_choice_modifier() is 0 before using it
+ * there. */
+const char *heapwise_choice_gst_format(const heapwise_choice *choice);
 /* The heap to allocate from, then the heaps to fall back to, in order. */
 const char *heapwise_choice_heap(const heapwise_choice *choice);
 size_t heapwise_choice_fallback_heap_count(const heapwise_choice *choice);

@@ -1,7 +1,7 @@
 /// The broker's wire form of a pipeline (`docs/protocol.md`), derived from the description
 /// here and read back into it here, nowhere else: every profile travels by value (its YAML
-/// text; the broker never opens a path a client names) and a live device by name (the broker
-/// probes it with its own access).
+/// text; the broker never opens a path a client names) and a live device by driver name (the
+/// broker probes it with its own access; one named by its node is probed by the client).
 extension PipelineDescription {
     /// The most bytes of one participant's profile text.
     public static let maxWireProfile = 64 << 10
@@ -17,6 +17,9 @@ extension PipelineDescription {
                 items.append(.object([usage, ("profile", .string(ProfileWriter.yaml(profile))), ("live", .null)]))
             case let .profileText(text):
                 items.append(.object([usage, ("profile", .string(text)), ("live", .null)]))
+            case let .live(reference) where reference.node != nil:
+                throw participant.error(.profileNotFound, index: index,
+                                        "device '\(reference)' names a node, which the broker does not open for a client: probe it first (Loader.bindingNames)")
             case let .live(reference):
                 items.append(.object([usage, ("profile", .null), ("live", .string(reference.description))]))
             case let .named(name):
@@ -54,8 +57,9 @@ extension PipelineDescription {
             switch (profile, live) {
             case let (text?, nil): return Participant(device: .profileText(text), usage: usage)
             case let (nil, name?):
-                guard let reference = DeviceReference(name) else {
-                    throw .invalidPipeline("'\(name)' is not a live device (drm:DRIVER or v4l2:DRIVER); send other devices as profile text")
+                guard let reference = DeviceReference(name), reference.node == nil else {
+                    throw .invalidPipeline("'\(name)' is not a live device by driver (drm:DRIVER or v4l2:DRIVER); send other devices, "
+                        + "and nodes the client holds, as profile text")
                 }
                 return Participant(device: .live(reference), usage: usage)
             default: throw .malformed("\(path) needs exactly one of 'profile' (a profile's text) and 'live' (drm:DRIVER or v4l2:DRIVER)")

@@ -23,10 +23,10 @@ public enum HeapLinks {
         let classDirectory: String
         switch reference.kind {
         case .drm:
-            node = DRMDevice.list().first { $0.version.driver == reference.driver }?.path
+            node = reference.node ?? DRMDevice.list().first { $0.version.driver == reference.driver }?.path
             classDirectory = "class/drm"
         case .v4l2:
-            node = V4L2Device.list().first { $0.capabilities.driver == reference.driver }?.path
+            node = reference.node ?? V4L2Device.list().first { $0.capabilities.driver == reference.driver }?.path
             classDirectory = "class/video4linux"
         }
         guard let name = node?.split(separator: "/").last else { return nil }

@@ -45,7 +45,19 @@ struct PlanCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    /// Other forms of the plan for other tools.
+    enum Form: String, ExpressibleByArgument, CaseIterable {
+        /// GStreamer caps, classic and DMA-DRM (`GStreamerCaps`).
+        case gstCaps = "gst-caps"
+    }
+
+    @Option(name: .customLong("as"), help: ArgumentHelp(
+        "Print the chosen plan in another form: gst-caps prints GStreamer caps, classic raw-video caps "
+            + "(linear layouts only) then GStreamer 1.24's DMA-DRM caps, one per line.", valueName: "form"))
+    var form: Form?
+
     func validate() throws {
+        if form != nil && (allocate || output.json) { throw ValidationError("--as prints the plan in another form: drop --allocate and --json") }
         if broker && heaps != nil { throw ValidationError("--broker plans against the broker's heaps; it cannot be combined with --heaps") }
         if broker && reuse != nil { throw ValidationError("--reuse runs a pool in this process; the broker keeps its own: drop --reuse or --broker") }
         if allocate && heaps != nil {
@@ -79,7 +91,21 @@ struct PlanCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
+        if let form, let chosen = plan.chosen {
+            switch form {
+            case .gstCaps:
+                let caps = GStreamerCaps(chosen, width: plan.width, height: plan.height)
+                if let classic = caps.classic {
+                    print(classic)
+                } else {
+                    printError("heapwise: note: classic caps cannot carry \(chosen.format)/\(chosen.modifier); only the DMA-DRM form (GStreamer ≥ 1.24) can")
+                }
+                print(caps.dmaDRM)
+            }
+            return
+        }
         guard allocate, plan.chosen != nil else {
+            // With --as and no plan: the explanation, as text, and exit status 3.
             print(output.json ? document(plan) : plan.text)
             if plan.chosen == nil { throw Exit.unsatisfiable }
             return
