@@ -3,6 +3,8 @@
 #   1. swift test on this machine (model, CLI, memfd and mocked error paths; kernel tests skip),
 #      libheapwise as C programs meet it (scripts/test-c.sh: make install into a temporary prefix,
 #      pkg-config, exported symbols, size, the cmocka tests under valgrind, the README's C examples),
+#      the GStreamer plugin (scripts/test-gst.sh: meson against the installed library, gst/check,
+#      gst-inspect-1.0, videotestsrc ! heapwisepool ! fakesink),
 #      the DocC catalog of the Heapwise module (swift package generate-documentation, warnings as errors),
 #      then the buffer pool's and the broker's tests again under ThreadSanitizer (scripts/sanitize.sh thread),
 #      the broker's and the IOVA allocator's under AddressSanitizer (scripts/sanitize.sh address), the
@@ -44,6 +46,18 @@ if [ -z "$c_count" ]; then
   exit 1
 fi
 host_count=$((host_count + c_count))
+
+echo "== GStreamer plugin (meson against pkg-config heapwise, gst/check, gst-inspect, gst-launch on this machine)"
+if ! scripts/test-gst.sh 2>&1 | tee lab-out/gst-tests.log | grep -E '^gst: '; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+gst_count=$(sed -nE 's/^gst: ([0-9]+) passed, 0 failed$/\1/p' lab-out/gst-tests.log)
+if [ -z "$gst_count" ]; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+host_count=$((host_count + gst_count))
 
 echo "== DocC (the Heapwise module's catalog; a warning is an error)"
 if ! swift package --disable-sandbox generate-documentation --target Heapwise --warnings-as-errors \

@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * heapwisepool under GStreamer's check library, on a machine without dma-buf heaps: plans
+ * against the profiles in the repository (HEAPWISE_REPO) and a heap catalog file, so the
+ * buffers are CPU-only memfd. What the tests protect: caps offer only what plans, in
+ * Heapwise's order; a size nothing plans for fails negotiation with the plan's explanation;
+ * the ALLOCATION answer is the plan's pool (its images, layout and count) with GstVideoMeta;
+ * the plan is exposed; state changes and renegotiation leak no descriptor.
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/allocators/allocators.h>
+#include <gst/video/video.h>
+#include <heapwise/heapwise.h>
+
+#include <dirent.h>
+#include <string.h>
+
+#define PARTICIPANTS "hantro-decoder:write,vop2-display:scanout"
+
+static gchar *repo;
+
+static gchar *
+repo_path (const gchar * relative)
+{
+  return g_build_filename (repo, relative, NULL);
+}
+
+/* The element as the tests configure it: the repository's profiles, a file's heaps. */
+static gchar *
+element_description (const gchar * participants)
+{
+  gchar *profiles = repo_path ("Profiles");
+  gchar *heaps = repo_path ("Examples/heaps/rpi4.yaml");
+  gchar *text = g_strdup_printf ("heapwisepool participants=\"%s\" probe-neighbours=false profile-directories=\"%s\" "
+      "heap-catalog=\"%s\" hints=none broker=never", participants, profiles, heaps);
+  g_free (profiles);
+  g_free (heaps);
+  return text;
+}
+
+/* The context the tests' own plans come from: configured as the element is. */
+static heapwise_context *reference;
+
+static heapwise_context *
+reference_context (void)
+{
+  heapwise_options *options;
+  gchar *profiles, *heaps;
+  if (reference != NULL)
+    return reference;
+  options = heapwise_options_new ();
+  profiles = repo_path ("Profiles");
+  heaps = repo_path ("Examples/heaps/rpi4.yaml");
+  fail_unless (heapwise_options_add_profile_directory (options, profiles, NULL) == HEAPWISE_OK);
+  fail_unless (heapwise_options_set_heaps (options, HEAPWISE_HEAPS_CATALOG_FILE, heaps, NULL) == HEAPWISE_OK);
+  fail_unless (heapwise_options_set_hints (options, HEAPWISE_HINTS_NONE, NULL, NULL) == HEAPWISE_OK);
+  fail_unless (heapwise_options_set_broker (options, HEAPWISE_BROKER_NEVER, NULL, NULL) == HEAPWISE_OK);
+  fail_unless (heapwise_context_new (options, &reference, NULL) == HEAPWISE_OK);
+  heapwise_options_free (options);
+  g_free (profiles);
+  g_free (heaps);
+  return reference;
+}
+
+/* The element's plan, made directly through libheapwise. */
+static heapwise_plan *
+reference_plan (guint width, guint height, const gchar * format)
+{
+  heapwise_pipeline *pipeline = NULL;
+  heapwise_plan *plan = NULL;
+  fail_unless (heapwise_pipeline_new (width, height, 4, &pipeline, NULL) == HEAPWISE_OK);
+  if (format != NULL)
+    fail_unless (heapwise_pipeline_add_format (pipeline, format, NULL) == HEAPWISE_OK);
+  fail_unless (heapwise_pipeline_add_device (pipeline, "hantro-decoder", "write", NULL) == HEAPWISE_OK);
+  fail_unless (heapwise_pipeline_add_device (pipeline, "vop2-display", "scanout", NULL) == HEAPWISE_OK);
+  fail_unless (heapwise_context_plan (reference_context (), pipeline, &plan, NULL) == HEAPWISE_OK);
+  heapwise_pipeline_free (pipeline);
+  return plan;
+}
+
+static guint
+open_descriptors (void)
+{
+  DIR *fds = opendir ("/proc/self/fd");
+  guint count = 0;
+  while (readdir (fds) != NULL)
+    count++;
+  closedir (fds);
+  return count;
+}
+
+static GstHarness *
+harness (const gchar * participants)
+{
+  gchar *description = element_description (participants);
+  GstHarness *h = gst_harness_new_parse (description);
+  g_free (description);
+  return h;
+}
+
+/* Caps offered upstream are the formats a plan exists for, in the plan's order. */
+GST_START_TEST (caps_follow_the_plan)
+{
+  GstHarness *h = harness (PARTICIPANTS);
+  GstCaps *downstream = gst_caps_from_string ("video/x-raw,format={BGRx,NV12,YUY2,RGB16,I420},width=1920,height=1080,framerate=30/1");
+  GstCaps *offered;
+  heapwise_plan *plan = reference_plan (1920, 1080, NULL);
+  const gchar *best = heapwise_choice_gst_format (heapwise_plan_choice (plan));
+
+  gst_harness_set_sink_caps (h, gst_caps_ref (downstream));
+  gst_harness_play (h);
+  offered = gst_pad_peer_query_caps (h->srcpad, NULL);
+  GST_INFO ("offered %" GST_PTR_FORMAT, offered);
+  fail_unless (gst_caps_get_size (offered) >= 1);
+  fail_unless_equals_string (gst_structure_get_string (gst_caps_get_structure (offered, 0), "format"), best);
+  /* Every offered format is one of the plan's choices, and one downstream takes. */
+  for (guint i = 0; i < gst_caps_get_size (offered); i++) {
+    const gchar *format = gst_structure_get_string (gst_caps_get_structure (offered, i), "format");
+    gboolean planned = FALSE;
+    planned = g_strcmp0 (heapwise_choice_gst_format (heapwise_plan_choice (plan)), format) == 0;
+    for (gsize a = 0; a < heapwise_plan_alternative_count (plan) && !planned; a++)
+      planned = g_strcmp0 (heapwise_choice_gst_format (heapwise_plan_alternative (plan, a)), format) == 0;
+    fail_unless (planned, "%s offered but not planned", format);
+  }
+  fail_unless (gst_caps_can_intersect (offered, downstream));
+  gst_caps_unref (offered);
+  gst_caps_unref (downstream);
+  heapwise_plan_free (plan);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* A size no plan satisfies fails negotiation with the plan's own explanation. */
+GST_START_TEST (no_plan_fails_with_the_explanation)
+{
+  GstHarness *h = harness (PARTICIPANTS);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+  heapwise_plan *plan = reference_plan (7680, 4320, "NV12");
+
+  fail_if (heapwise_plan_is_satisfied (plan));
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=NV12,width=7680,height=4320,framerate=30/1");
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_and_alloc (16)), GST_FLOW_NOT_NEGOTIATED);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, &debug);
+  GST_INFO ("error: %s / %s", error->message, debug);
+  fail_unless (strstr (error->message, "no buffer layout satisfies every device of this pipeline at 7680x4320") != NULL);
+  fail_unless (strstr (debug, heapwise_plan_rejection (plan, 0)) != NULL, "%s lacks %s", debug, heapwise_plan_rejection (plan, 0));
+  g_clear_error (&error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  heapwise_plan_free (plan);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* The ALLOCATION answer: the plan's pool, its images in fd memory laid out as the plan says,
+ * at least the plan's count, and GstVideoMeta among the metas. */
+GST_START_TEST (allocation_is_the_plans_pool)
+{
+  GstHarness *h = harness (PARTICIPANTS);
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=NV12,width=1920,height=1080,framerate=30/1");
+  GstQuery *query;
+  GstBufferPool *pool = NULL;
+  guint size, min, max;
+  GstBuffer *buffer = NULL;
+  GstVideoMeta *meta;
+  GstElement *element = gst_harness_find_element (h, "heapwisepool");
+  gchar *json = NULL;
+  heapwise_plan *plan = reference_plan (1920, 1080, "NV12");
+  const heapwise_choice *choice = heapwise_plan_choice (plan);
+
+  gst_harness_set_src_caps (h, gst_caps_ref (caps));
+  query = gst_query_new_allocation (caps, TRUE);
+  fail_unless (gst_pad_peer_query (h->srcpad, query));
+  fail_unless (gst_query_get_n_allocation_pools (query) >= 1);
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min, &max);
+  fail_unless (pool != NULL);
+  fail_unless_equals_string (G_OBJECT_TYPE_NAME (pool), "GstHeapwiseBufferPool");
+  fail_unless_equals_uint64 (size, heapwise_choice_image_size (choice));
+  fail_unless (min >= heapwise_plan_count (plan));
+  fail_unless (gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL));
+
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer, NULL), GST_FLOW_OK);
+  fail_unless_equals_int (gst_buffer_n_memory (buffer), heapwise_choice_buffer_count (choice));
+  for (guint m = 0; m < gst_buffer_n_memory (buffer); m++) {
+    GstMemory *memory = gst_buffer_peek_memory (buffer, m);
+    fail_unless (gst_is_fd_memory (memory));
+    /* memfd is not a dma-buf, and is not presented as one. */
+    fail_if (gst_is_dmabuf_memory (memory));
+    fail_unless_equals_uint64 (gst_memory_get_sizes (memory, NULL, NULL), heapwise_choice_buffer_size (choice, m));
+  }
+  meta = gst_buffer_get_video_meta (buffer);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->n_planes, heapwise_choice_plane_count (choice));
+  for (guint p = 0; p < meta->n_planes; p++) {
+    heapwise_plane plane;
+    fail_unless (heapwise_choice_plane (choice, p, &plane));
+    fail_unless_equals_uint64 (meta->offset[p], plane.offset);
+    fail_unless_equals_int (meta->stride[p], plane.stride);
+  }
+  /* The frame maps and reads back what was written through the pool's memory. */
+  {
+    GstMapInfo map;
+    fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READWRITE));
+    fail_unless_equals_int (map.data[0], 0);
+    map.data[0] = 0x5a;
+    gst_buffer_unmap (buffer, &map);
+  }
+  gst_buffer_unref (buffer);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+
+  g_object_get (element, "plan", &json, NULL);
+  fail_unless (json != NULL);
+  fail_unless_equals_string (json, heapwise_plan_json (plan));
+  g_free (json);
+  gst_object_unref (element);
+  gst_object_unref (pool);
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  heapwise_plan_free (plan);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Participants that do not parse, and none at all, stop the element with a remedy. */
+GST_START_TEST (bad_participants_are_named)
+{
+  GstElement *element;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+  GstElement *pipeline = gst_parse_launch ("videotestsrc ! heapwisepool name=hw participants=hantro-decoder probe-neighbours=false ! fakesink", NULL);
+
+  fail_unless (pipeline != NULL);
+  gst_element_set_bus (pipeline, bus);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (strstr (error->message, "'hantro-decoder' is not DEVICE:USAGE") != NULL, "%s", error->message);
+  g_clear_error (&error);
+  g_free (debug);
+  gst_message_unref (message);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  element = gst_bin_get_by_name (GST_BIN (pipeline), "hw");
+  g_object_set (element, "participants", "", NULL);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (strstr (error->message, "no device to plan for") != NULL, "%s", error->message);
+  fail_unless (strstr (debug, "participants=") != NULL);
+  g_clear_error (&error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (element);
+  gst_element_set_bus (pipeline, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+}
+GST_END_TEST;
+
+typedef struct {
+  guint frames;
+  guint planned_buffers;
+  guint memfd_frames;
+} Seen;
+
+static void
+on_handoff (GstElement * sink, GstBuffer * buffer, GstPad * pad, Seen * seen)
+{
+  seen->frames++;
+  if (gst_buffer_get_video_meta (buffer) != NULL && gst_buffer_n_memory (buffer) >= 1
+      && gst_is_fd_memory (gst_buffer_peek_memory (buffer, 0)))
+    seen->memfd_frames++;
+}
+
+static GstElement *
+launch (const gchar * caps, guint frames)
+{
+  gchar *element = element_description (PARTICIPANTS);
+  gchar *text = g_strdup_printf ("videotestsrc num-buffers=%u ! %s ! %s name=hw ! fakesink name=sink signal-handoffs=true",
+      frames, caps, element);
+  GstElement *pipeline = gst_parse_launch (text, NULL);
+  g_free (text);
+  g_free (element);
+  return pipeline;
+}
+
+/* Runs to EOS; FALSE on an error. */
+static gboolean
+run_to_eos (GstElement * pipeline, guint * plan_messages)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gboolean ok = FALSE;
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (;;) {
+    GstMessage *message = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT);
+    if (message == NULL)
+      break;
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT) {
+      if (gst_message_has_name (message, "heapwise-plan") && plan_messages != NULL)
+        (*plan_messages)++;
+      gst_message_unref (message);
+      continue;
+    }
+    ok = GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS;
+    if (!ok) {
+      GError *error = NULL;
+      gchar *debug = NULL;
+      gst_message_parse_error (message, &error, &debug);
+      GST_ERROR ("%s (%s)", error->message, debug);
+      g_clear_error (&error);
+      g_free (debug);
+    }
+    gst_message_unref (message);
+    break;
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  return ok;
+}
+
+/* videotestsrc ! heapwisepool ! fakesink: every frame reaches the sink in the plan's memory,
+ * and the plan is announced once. */
+GST_START_TEST (frames_flow_through_planned_memory)
+{
+  GstElement *pipeline = launch ("video/x-raw,format=NV12,width=640,height=480", 10);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  Seen seen = { 0 };
+  guint plans = 0;
+
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &seen);
+  fail_unless (run_to_eos (pipeline, &plans));
+  fail_unless_equals_int (seen.frames, 10);
+  fail_unless_equals_int (seen.memfd_frames, 10);
+  fail_unless_equals_int (plans, 1);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+GST_END_TEST;
+
+/* NULL <-> PLAYING repeatedly and a renegotiation to another size: no descriptor left. */
+GST_START_TEST (state_changes_leak_nothing)
+{
+  GstElement *pipeline = launch ("capsfilter name=size caps=video/x-raw,format=NV12,width=640,height=480", 3);
+  GstElement *filter = gst_bin_get_by_name (GST_BIN (pipeline), "size");
+  guint before, plans = 0;
+
+  fail_unless (run_to_eos (pipeline, &plans));  /* warm up: the plugin and its libraries loaded */
+  before = open_descriptors ();
+  for (guint round = 0; round < 5; round++) {
+    GstCaps *caps = gst_caps_from_string (round % 2 == 0 ? "video/x-raw,format=NV12,width=1280,height=720" : "video/x-raw,format=NV12,width=640,height=480");
+    g_object_set (filter, "caps", caps, NULL);
+    gst_caps_unref (caps);
+    fail_unless (run_to_eos (pipeline, &plans));
+  }
+  fail_unless_equals_int (open_descriptors (), before);
+  fail_unless_equals_int (plans, 6);
+  gst_object_unref (filter);
+  gst_object_unref (pipeline);
+}
+GST_END_TEST;
+
+static Suite *
+heapwisepool_suite (void)
+{
+  Suite *suite = suite_create ("heapwisepool");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (suite, tc);
+  tcase_add_test (tc, caps_follow_the_plan);
+  tcase_add_test (tc, no_plan_fails_with_the_explanation);
+  tcase_add_test (tc, allocation_is_the_plans_pool);
+  tcase_add_test (tc, bad_participants_are_named);
+  tcase_add_test (tc, frames_flow_through_planned_memory);
+  tcase_add_test (tc, state_changes_leak_nothing);
+  return suite;
+}
+
+int
+main (int argc, char **argv)
+{
+  Suite *suite;
+  int status;
+  repo = g_strdup (g_getenv ("HEAPWISE_REPO"));
+  if (repo == NULL) {
+    g_printerr ("set HEAPWISE_REPO to the Heapwise checkout (its Profiles/ and Examples/)\n");
+    return 2;
+  }
+  gst_check_init (&argc, &argv);
+  suite = heapwisepool_suite ();
+  status = gst_check_run_suite (suite, "heapwisepool", __FILE__);
+  heapwise_context_free (reference);
+  g_free (repo);
+  return status;
+}
