@@ -5,11 +5,13 @@
 # form), the profiles and pipelines the checks use, and `run`, the guest-side script. And
 # libheapwise as `make install-strip` installs it (c/: lib/, include/, the pkg-config file),
 # with the C tests built against it through pkg-config (c/test_heapwise) and, in c/lib, only
-# the C libraries they need: the guest runs them with no Swift library in reach.
+# the C libraries they need: the guest runs them with no Swift library in reach. And the
+# GStreamer plugin built against that library with meson, with Debian's GStreamer (gst/).
 #
 # Usage: Lab/payloads/heapwise/build.sh OUT_DIR
 set -euo pipefail
 out=${1:?usage: build.sh OUT_DIR}
+mkdir -p "$out" && out=$(cd "$out" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 cd "$repo"
@@ -56,5 +58,25 @@ cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags heapwise cmocka libdrm) 
   -o "$out/c/test_heapwise" $(pkg-config --libs heapwise cmocka)
 LD_LIBRARY_PATH="$out/c/lib" ldd "$out/c/test_heapwise" | awk '/=> \//{print $3}' | grep -v libheapwise | while read -r lib; do cp -L "$lib" "$out/c/lib/"; done
 rm -rf "$out/c/bin" "$out/c/share/man" "$out/c/share/bash-completion" "$out/c/share/zsh" "$out/c/share/fish"
+
+# GStreamer: the Heapwise plugin built with meson against that installed libheapwise through
+# pkg-config (into c/lib/gstreamer-1.0), its gst/check tests, and Debian's GStreamer 1.22 as
+# the guest runs it: gst-launch-1.0, gst-inspect-1.0, the plugins the lab's pipelines use, and
+# every library they load that lib/ lacks (gst/lib).
+(. "$repo/Lab/lib.sh" && lab_ensure_packages meson ninja-build libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+gst_build="${HEAPWISE_SCRATCH:-.build}/gst-lab"
+{ meson setup --wipe "$gst_build" plugins/gstreamer --prefix="$out/c" --libdir=lib >"$log" 2>&1 ||
+  meson setup "$gst_build" plugins/gstreamer --prefix="$out/c" --libdir=lib >"$log" 2>&1; } &&
+  ninja -C "$gst_build" >>"$log" 2>&1 && meson install -C "$gst_build" >>"$log" 2>&1 || { cat "$log"; exit 1; }
+gst_plugins=/usr/lib/x86_64-linux-gnu/gstreamer-1.0
+mkdir -p "$out/gst/bin" "$out/gst/plugins" "$out/gst/lib"
+cp /usr/bin/gst-launch-1.0 /usr/bin/gst-inspect-1.0 "$gst_build/check-heapwisepool" "$out/gst/bin/"
+for plugin in coreelements video4linux2 kms videotestsrc; do cp "$gst_plugins/libgst$plugin.so" "$out/gst/plugins/"; done
+LD_LIBRARY_PATH="$out/c/lib" ldd "$out"/gst/bin/* "$out"/gst/plugins/*.so "$out/c/lib/gstreamer-1.0/libgstheapwise.so" |
+  awk '/=> \//{print $3}' | sort -u | grep -v libheapwise | while read -r lib; do
+    [ -e "$out/lib/$(basename "$lib")" ] || [ -e "$out/c/lib/$(basename "$lib")" ] || cp -L "$lib" "$out/gst/lib/"
+  done
+strip --strip-debug "$out"/gst/lib/*.so* "$out/gst/bin/check-heapwisepool" 2>/dev/null || true
 chmod +x "$out/run" "$out/heapwise"
 du -sh "$out" | awk '{print "payload: " $1}'

@@ -42,7 +42,10 @@ struct _GstHeapwiseBufferPool
   /* Broker route: images of the last allocation not yet given to a buffer. */
   SharedAllocation *allocation;
   gsize next_image;
-  const gchar *source;
+  /* Images acquired: each is named NAME.N (its dma-bufs NAME.N-0.B in fdinfo). */
+  guint acquired;
+  /* Under the object lock: read from other threads (the element's buffer-source). */
+  gchar *source;
 };
 
 G_DEFINE_TYPE (GstHeapwiseBufferPool, gst_heapwise_buffer_pool, GST_TYPE_BUFFER_POOL);
@@ -114,10 +117,23 @@ gst_heapwise_buffer_pool_new (GstHeapwisePlan * plan, const gchar * name, guint6
   return GST_BUFFER_POOL (self);
 }
 
-const gchar *
-gst_heapwise_buffer_pool_get_source (GstHeapwiseBufferPool * pool)
+gchar *
+gst_heapwise_buffer_pool_dup_source (GstHeapwiseBufferPool * pool)
 {
-  return pool->source;
+  gchar *source;
+  GST_OBJECT_LOCK (pool);
+  source = g_strdup (pool->source);
+  GST_OBJECT_UNLOCK (pool);
+  return source;
+}
+
+static void
+set_source (GstHeapwiseBufferPool * self, gchar * source)
+{
+  GST_OBJECT_LOCK (self);
+  g_free (self->source);
+  self->source = source;
+  GST_OBJECT_UNLOCK (self);
 }
 
 static const gchar **
@@ -165,18 +181,18 @@ pool_start (GstBufferPool * pool)
   guint size, min, max;
   heapwise_error *error = NULL;
   heapwise_status status = HEAPWISE_OK;
+  gboolean broker;
 
   gst_buffer_pool_config_get_params (config, NULL, &size, &min, &max);
   gst_structure_free (config);
 
   g_mutex_lock (&session->lock);
-  if (heapwise_context_route (session->context) == HEAPWISE_ROUTE_IN_PROCESS) {
+  broker = heapwise_context_route (session->context) != HEAPWISE_ROUTE_IN_PROCESS;
+  if (!broker) {
     guint idle = MAX (min, heapwise_plan_count (self->plan->plan));
     status = heapwise_context_pool_new (session->context, self->plan->plan, idle, &self->pool, &error);
     if (status == HEAPWISE_OK)
-      self->source = heapwise_pool_heap (self->pool);
-  } else {
-    self->source = "broker";
+      set_source (self, g_strdup (heapwise_pool_heap (self->pool)));
   }
   g_mutex_unlock (&session->lock);
   if (status != HEAPWISE_OK) {
@@ -185,11 +201,12 @@ pool_start (GstBufferPool * pool)
     heapwise_error_free (error);
     return FALSE;
   }
-  /* memfd is not a dma-buf: plain fd memory, which no element will try to import. */
-  self->dmabuf = g_strcmp0 (self->source, "memfd") != 0;
+  /* memfd is not a dma-buf: plain fd memory, which no element will try to import. The broker
+   * lends dma-bufs only. */
+  self->dmabuf = broker || g_strcmp0 (self->source, "memfd") != 0;
   self->allocator = self->dmabuf ? gst_dmabuf_allocator_new () : gst_fd_allocator_new ();
   GST_INFO_OBJECT (pool, "buffers of %s from %s, at least %u, at most %u (0: no limit)", heapwise_choice_format (heapwise_plan_choice (self->plan->plan)),
-      self->source, min, max);
+      broker ? "the broker" : self->source, min, max);
   return GST_BUFFER_POOL_CLASS (gst_heapwise_buffer_pool_parent_class)->start (pool);
 }
 
@@ -202,7 +219,10 @@ next_lease (GstHeapwiseBufferPool * self, heapwise_error ** error)
 
   if (self->pool != NULL) {
     heapwise_image *image = NULL;
-    if (heapwise_pool_acquire (self->pool, self->owner, self->name, &image, error) != HEAPWISE_OK)
+    gchar *name = g_strdup_printf ("%s.%u", self->name, self->acquired++);
+    heapwise_status status = heapwise_pool_acquire (self->pool, self->owner, name, &image, error);
+    g_free (name);
+    if (status != HEAPWISE_OK)
       return NULL;
     lease = g_atomic_rc_box_new0 (Lease);
     lease->image = image;
@@ -219,6 +239,7 @@ next_lease (GstHeapwiseBufferPool * self, heapwise_error ** error)
       self->allocation->session = gst_heapwise_session_ref (session);
       self->allocation->allocation = allocation;
       self->next_image = 0;
+      set_source (self, g_strconcat ("broker:", heapwise_allocation_heap (allocation), NULL));
     }
     lease = g_atomic_rc_box_new0 (Lease);
     lease->allocation = g_atomic_rc_box_acquire (self->allocation);
@@ -242,7 +263,7 @@ pool_alloc_buffer (GstBufferPool * pool, GstBuffer ** out, GstBufferPoolAcquireP
   lease = next_lease (self, &error);
   g_mutex_unlock (&session->lock);
   if (lease == NULL) {
-    GST_ERROR_OBJECT (pool, "no buffer from %s: %s (%s)", self->source, heapwise_error_message (error),
+    GST_ERROR_OBJECT (pool, "no buffer: %s (%s)", heapwise_error_message (error),
         heapwise_error_remedy (error));
     heapwise_error_free (error);
     return GST_FLOW_ERROR;
@@ -299,6 +320,7 @@ pool_finalize (GObject * object)
   GstHeapwiseBufferPool *self = GST_HEAPWISE_BUFFER_POOL (object);
   gst_heapwise_plan_unref (self->plan);
   g_free (self->name);
+  g_free (self->source);
   G_OBJECT_CLASS (gst_heapwise_buffer_pool_parent_class)->finalize (object);
 }
 

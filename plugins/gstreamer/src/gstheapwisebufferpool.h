@@ -21,11 +21,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GstHeapwiseBufferPool, gst_heapwise_buffer_pool, GST, HEAPWISE_BUFFER_POOL, GstBufferPool)
 
 /* A pool for the chosen layout of `plan` (which must have a choice). Its buffers are named
- * NAME-IMAGE.BUFFER in /proc/PID/fdinfo; `owner` numbers its user for the zeroing rule. */
+ * NAME.N-0.BUFFER in /proc/PID/fdinfo for its Nth image (NAME-IMAGE.BUFFER through the broker);
+ * `owner` numbers its user for the zeroing rule. */
 GstBufferPool *gst_heapwise_buffer_pool_new (GstHeapwisePlan * plan, const gchar * name, guint64 owner);
 
-/* Where the buffers come from: a heap's name, "memfd", or "broker" (NULL before start). */
-const gchar *gst_heapwise_buffer_pool_get_source (GstHeapwiseBufferPool * pool);
+/* Where the buffers come from: a heap's name, "memfd", or "broker:HEAP" once the broker has
+ * allocated (NULL before). A copy: g_free it. */
+gchar *gst_heapwise_buffer_pool_dup_source (GstHeapwiseBufferPool * pool);
 
 G_END_DECLS
 

@@ -25,6 +25,7 @@ enum
   PROP_BROKER_SOCKET,
   PROP_IMAGES,
   PROP_PLAN,
+  PROP_BUFFER_SOURCE,
 };
 
 struct _GstHeapwisePool
@@ -48,7 +49,8 @@ struct _GstHeapwisePool
   guint offered_width, offered_height;
   GPtrArray *offered;
   gboolean offered_known;
-  /* The negotiated caps' plan, its JSON (under the object lock), and the pool serving it. */
+  /* The negotiated caps' plan, its JSON and the pool serving it (both set under the object
+   * lock, for the read-only properties). */
   GstHeapwisePlan *plan;
   gchar *plan_json;
   GstBufferPool *pool;
@@ -140,14 +142,16 @@ forget_offer (GstHeapwisePool * self)
 static void
 clear_plan (GstHeapwisePool * self)
 {
-  if (self->pool != NULL) {
-    gst_buffer_pool_set_active (self->pool, FALSE);
-    gst_clear_object (&self->pool);
-  }
-  g_clear_pointer (&self->plan, gst_heapwise_plan_unref);
+  GstBufferPool *pool;
   GST_OBJECT_LOCK (self);
+  pool = g_steal_pointer (&self->pool);
   g_clear_pointer (&self->plan_json, g_free);
   GST_OBJECT_UNLOCK (self);
+  if (pool != NULL) {
+    gst_buffer_pool_set_active (pool, FALSE);
+    gst_object_unref (pool);
+  }
+  g_clear_pointer (&self->plan, gst_heapwise_plan_unref);
 }
 
 static gboolean
@@ -422,16 +426,19 @@ heapwise_pool_propose_allocation (GstBaseTransform * trans, GstQuery * decide_qu
   size = (guint) heapwise_choice_image_size (choice);
   if (self->pool == NULL) {
     gchar *name = g_strdup_printf ("gst-%s", GST_ELEMENT_NAME (self));
-    self->pool = gst_heapwise_buffer_pool_new (self->plan, name, self->owner);
+    GstBufferPool *pool = gst_heapwise_buffer_pool_new (self->plan, name, self->owner);
     g_free (name);
-    config = gst_buffer_pool_get_config (self->pool);
+    config = gst_buffer_pool_get_config (pool);
     gst_buffer_pool_config_set_params (config, caps, size, min, 0);
     gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
-    if (!gst_buffer_pool_set_config (self->pool, config)) {
+    if (!gst_buffer_pool_set_config (pool, config)) {
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("the Heapwise pool refused caps %" GST_PTR_FORMAT, caps), (NULL));
-      gst_clear_object (&self->pool);
+      gst_object_unref (pool);
       return FALSE;
     }
+    GST_OBJECT_LOCK (self);
+    self->pool = pool;
+    GST_OBJECT_UNLOCK (self);
   }
   GST_INFO_OBJECT (self, "offering the plan's pool: %u-byte images of %s, at least %u", size, heapwise_choice_format (choice), min);
   gst_query_add_allocation_pool (query, self->pool, size, min, 0);
@@ -517,6 +524,12 @@ heapwise_pool_get_property (GObject * object, guint id, GValue * value, GParamSp
     case PROP_PLAN:
       g_value_set_string (value, self->plan_json);
       break;
+    case PROP_BUFFER_SOURCE:
+      if (self->pool != NULL)
+        g_value_take_string (value, gst_heapwise_buffer_pool_dup_source (GST_HEAPWISE_BUFFER_POOL (self->pool)));
+      else
+        g_value_set_string (value, NULL);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
       break;
@@ -580,6 +593,11 @@ gst_heapwise_pool_class_init (GstHeapwisePoolClass * klass)
           1, 64, DEFAULT_IMAGES, rw));
   g_object_class_install_property (object_class, PROP_PLAN,
       g_param_spec_string ("plan", "Plan", "The negotiated caps' plan, as `heapwise plan --json` prints it (NULL before negotiation)",
+          NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_property (object_class, PROP_BUFFER_SOURCE,
+      g_param_spec_string ("buffer-source", "Buffer source",
+          "Where the pool's buffers come from: a dma-buf heap's name, \"memfd\" (no heaps here), or \"broker:HEAP\" (NULL before the pool allocates)",
           NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);

@@ -14,6 +14,8 @@
 #include <heapwise/heapwise.h>
 
 #include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PARTICIPANTS "hantro-decoder:write,vop2-display:scanout"
@@ -88,6 +90,27 @@ open_descriptors (void)
     count++;
   closedir (fds);
   return count;
+}
+
+/* "FD -> TARGET" for every descriptor, to name what a failed count found. */
+static gchar *
+describe_descriptors (void)
+{
+  GString *text = g_string_new (NULL);
+  DIR *fds = opendir ("/proc/self/fd");
+  struct dirent *entry;
+  while ((entry = readdir (fds)) != NULL) {
+    gchar *link, *target;
+    if (entry->d_name[0] == '.')
+      continue;
+    link = g_strdup_printf ("/proc/self/fd/%s", entry->d_name);
+    target = g_file_read_link (link, NULL);
+    g_string_append_printf (text, " %s->%s", entry->d_name, target ? target : "?");
+    g_free (target);
+    g_free (link);
+  }
+  closedir (fds);
+  return g_string_free (text, FALSE);
 }
 
 static GstHarness *
@@ -374,6 +397,204 @@ GST_START_TEST (state_changes_leak_nothing)
 }
 GST_END_TEST;
 
+
+/* ------------------------------------------------------------------------------------------
+ * In the kernel lab (HEAPWISE_GST_VIVID=/dev/videoN, vivid's capture node; vkms present):
+ * v4l2src imports the element's dma-bufs, vivid captures into them, kmssink imports the same
+ * buffers into vkms. HEAPWISE_GST_SOCKET makes the element go through the broker there.
+ * ---------------------------------------------------------------------------------------- */
+
+/* A field of /proc/self/fdinfo/FD ("exp_name", "name"), or "" when it has none. */
+static void
+fdinfo_field (gint fd, const gchar * field, gchar * value, gsize size)
+{
+  gchar *path = g_strdup_printf ("/proc/self/fdinfo/%d", fd), *text = NULL;
+  gchar *key = g_strdup_printf ("\n%s:", field);
+  value[0] = '\0';
+  if (g_file_get_contents (path, &text, NULL, NULL)) {
+    const gchar *at = strstr (text, key);
+    if (at != NULL) {
+      at += strlen (key);
+      while (*at == ' ' || *at == '\t')
+        at++;
+      g_strlcpy (value, at, size);
+      value[strcspn (value, "\n")] = '\0';
+    }
+  }
+  g_free (text);
+  g_free (key);
+  g_free (path);
+}
+
+/* Descriptors of this process that are dma-bufs (their fdinfo names an exporter). */
+static guint
+dmabuf_descriptors (void)
+{
+  DIR *fds = opendir ("/proc/self/fd");
+  struct dirent *entry;
+  guint count = 0;
+  gchar exporter[64];
+  while ((entry = readdir (fds)) != NULL) {
+    if (entry->d_name[0] == '.')
+      continue;
+    fdinfo_field (atoi (entry->d_name), "exp_name", exporter, sizeof exporter);
+    if (exporter[0] != '\0')
+      count++;
+  }
+  closedir (fds);
+  return count;
+}
+
+typedef struct {
+  GstElement *element;
+  guint frames;
+  /* Frames whose memory is a dma-buf the element's pool named (gst-hw.N-0.0 in this process,
+   * gst-hw-IMAGE.0 through the broker). */
+  guint planned;
+  gchar exporter[64];
+  gchar *source;
+} Display;
+
+/* Every buffer kmssink receives: is it one of the plan's dma-bufs? */
+static GstPadProbeReturn
+on_display_buffer (GstPad * pad, GstPadProbeInfo * info, Display * display)
+{
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMemory *memory = gst_buffer_peek_memory (buffer, 0);
+  gchar name[64];
+  display->frames++;
+  if (!gst_is_dmabuf_memory (memory))
+    return GST_PAD_PROBE_OK;
+  fdinfo_field (gst_dmabuf_memory_get_fd (memory), "name", name, sizeof name);
+  fdinfo_field (gst_dmabuf_memory_get_fd (memory), "exp_name", display->exporter, sizeof display->exporter);
+  if (g_str_has_prefix (name, "gst-hw.") || g_str_has_prefix (name, "gst-hw-"))
+    display->planned++;
+  if (display->source == NULL)
+    g_object_get (display->element, "buffer-source", &display->source, NULL);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstElement *
+live_pipeline (const gchar * size, const gchar * extra, gboolean with_heapwise)
+{
+  const gchar *socket = g_getenv ("HEAPWISE_GST_SOCKET");
+  gchar *broker = socket != NULL ? g_strdup_printf ("broker=always broker-socket=%s", socket) : g_strdup ("broker=never");
+  gchar *element = with_heapwise ? g_strdup_printf ("heapwisepool name=hw hints=none %s %s !", broker, extra) : g_strdup ("");
+  gchar *text = g_strdup_printf ("v4l2src device=%s io-mode=dmabuf-import num-buffers=6 ! capsfilter name=size caps=%s ! "
+      "%s kmssink name=display driver-name=vkms", g_getenv ("HEAPWISE_GST_VIVID"), size, element);
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (text, &error);
+  fail_unless (pipeline != NULL, "%s: %s", text, error ? error->message : "");
+  g_free (text);
+  g_free (element);
+  g_free (broker);
+  return pipeline;
+}
+
+/* Runs `pipeline` to EOS once to warm up, then four more times alternating 1280x720 and
+ * 640x480 (a renegotiation each time); the descriptors it left open after the warm-up. */
+static gint
+cycle (GstElement * pipeline, guint * plans)
+{
+  GstElement *filter = gst_bin_get_by_name (GST_BIN (pipeline), "size");
+  guint before;
+  fail_unless (run_to_eos (pipeline, plans));
+  before = open_descriptors ();
+  fail_unless_equals_int (dmabuf_descriptors (), 0);
+  for (guint round = 0; round < 4; round++) {
+    GstCaps *caps = gst_caps_from_string (round % 2 == 0 ? "video/x-raw,format=BGRx,width=1280,height=720"
+        : "video/x-raw,format=BGRx,width=640,height=480");
+    g_object_set (filter, "caps", caps, NULL);
+    gst_caps_unref (caps);
+    fail_unless (run_to_eos (pipeline, plans));
+  }
+  gst_object_unref (filter);
+  return (gint) open_descriptors () - (gint) before;
+}
+
+/* vivid -> heapwisepool -> vkms, five times, at two sizes: every frame on the plan's
+ * dma-bufs, one plan per negotiation, no dma-buf left, and no descriptor left beyond what the
+ * same pipeline leaves without heapwisepool (kmssink's own pool), measured here first. */
+GST_START_TEST (live_vivid_to_vkms_on_planned_buffers)
+{
+  GstElement *baseline = live_pipeline ("video/x-raw,format=BGRx,width=640,height=480", "", FALSE);
+  GstElement *pipeline = live_pipeline ("video/x-raw,format=BGRx,width=640,height=480", "", TRUE);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "display");
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  Display display = { 0 };
+  guint plans = 0, baseline_plans = 0;
+  gint baseline_left, left;
+  const gchar *route = g_getenv ("HEAPWISE_GST_SOCKET") != NULL ? "through the broker" : "in this process";
+
+  baseline_left = cycle (baseline, &baseline_plans);
+  display.element = gst_bin_get_by_name (GST_BIN (pipeline), "hw");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, (GstPadProbeCallback) on_display_buffer, &display, NULL);
+  left = cycle (pipeline, &plans);
+  g_print ("gst-lab: %s: %u frames from vivid reached vkms, %u on the plan's dma-bufs (exporter %s, source %s); "
+      "%u plans for 5 negotiations; %u dma-bufs left; descriptors left after 4 renegotiated runs: %d, "
+      "and %d by the same pipeline without heapwisepool\n",
+      route, display.frames, display.planned, display.exporter, display.source, plans, dmabuf_descriptors (), left, baseline_left);
+  fail_unless_equals_int (display.frames, 30);
+  fail_unless_equals_int (display.planned, display.frames);
+  fail_unless_equals_int (plans, 5);
+  fail_unless_equals_int (dmabuf_descriptors (), 0);
+  if (left > baseline_left) {
+    gchar *now = describe_descriptors ();
+    fail ("heapwisepool's pipeline left %d descriptors, %d without it:%s", left, baseline_left, now);
+    g_free (now);
+  }
+  fail_unless (display.source != NULL);
+  if (g_getenv ("HEAPWISE_GST_SOCKET") != NULL)
+    fail_unless (g_str_has_prefix (display.source, "broker:"), "source %s", display.source);
+  else
+    fail_unless (strcmp (display.source, "system") == 0 || strcmp (display.source, "reserved") == 0, "source %s", display.source);
+  g_free (display.source);
+  gst_object_unref (display.element);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  gst_object_unref (baseline);
+}
+GST_END_TEST;
+
+/* A display that cannot take the size: negotiation fails with the plan's explanation and no
+ * dma-buf is left in this process. */
+GST_START_TEST (live_no_plan_leaves_no_buffer)
+{
+  gchar *profiles = repo_path ("Profiles");
+  gchar *extra = g_strdup_printf ("participants=exynos-mixer-display:scanout profile-directories=%s", profiles);
+  GstElement *pipeline = live_pipeline ("video/x-raw,format=BGRx,width=3840,height=2160", extra, TRUE);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  message = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+  fail_unless (message != NULL && GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR);
+  gst_message_parse_error (message, &error, &debug);
+  {
+    gchar **lines = g_strsplit (debug, "\n", -1);
+    for (gchar ** line = lines; *line != NULL; line++)
+      if (strstr (*line, "max width") != NULL)
+        g_print ("gst-lab: 3840x2160 to a 1920x1080 display: %s: %s\n", error->message, *line);
+    g_strfreev (lines);
+  }
+  fail_unless (strstr (error->message, "no buffer layout satisfies every device of this pipeline at 3840x2160") != NULL, "%s", error->message);
+  fail_unless (strstr (debug, "exynos-mixer-display") != NULL && strstr (debug, "max width 1920 < 3840") != NULL, "%s", debug);
+  fail_unless_equals_int (dmabuf_descriptors (), 0);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless_equals_int (dmabuf_descriptors (), 0);
+  g_clear_error (&error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (extra);
+  g_free (profiles);
+}
+GST_END_TEST;
+
 static Suite *
 heapwisepool_suite (void)
 {
@@ -387,6 +608,13 @@ heapwisepool_suite (void)
   tcase_add_test (tc, bad_participants_are_named);
   tcase_add_test (tc, frames_flow_through_planned_memory);
   tcase_add_test (tc, state_changes_leak_nothing);
+  if (g_getenv ("HEAPWISE_GST_VIVID") != NULL) {
+    TCase *lab = tcase_create ("lab");
+    tcase_set_timeout (lab, 600);
+    suite_add_tcase (suite, lab);
+    tcase_add_test (lab, live_vivid_to_vkms_on_planned_buffers);
+    tcase_add_test (lab, live_no_plan_leaves_no_buffer);
+  }
   return suite;
 }
 
@@ -400,6 +628,7 @@ main (int argc, char **argv)
     g_printerr ("set HEAPWISE_REPO to the Heapwise checkout (its Profiles/ and Examples/)\n");
     return 2;
   }
+  setvbuf (stdout, NULL, _IOLBF, 0);  /* lines reach the log before a test forks */
   gst_check_init (&argc, &argv);
   suite = heapwisepool_suite ();
   status = gst_check_run_suite (suite, "heapwisepool", __FILE__);
