@@ -71,12 +71,12 @@ gst_build="${HEAPWISE_SCRATCH:-.build}/gst-lab"
   ninja -C "$gst_build" >>"$log" 2>&1 && meson install -C "$gst_build" >>"$log" 2>&1 || { cat "$log"; exit 1; }
 gst_plugins=/usr/lib/x86_64-linux-gnu/gstreamer-1.0
 mkdir -p "$out/gst/bin" "$out/gst/plugins" "$out/gst/lib"
-cp /usr/bin/gst-launch-1.0 /usr/bin/gst-inspect-1.0 "$gst_build/check-heapwisepool" "$out/gst/bin/"
+cp /usr/bin/gst-launch-1.0 /usr/bin/gst-inspect-1.0 "$gst_build/check-heapwisepool" "$gst_build/bench-heapwisepool" "$out/gst/bin/"
 for plugin in coreelements video4linux2 kms videotestsrc; do cp "$gst_plugins/libgst$plugin.so" "$out/gst/plugins/"; done
 LD_LIBRARY_PATH="$out/c/lib" ldd "$out"/gst/bin/* "$out"/gst/plugins/*.so "$out/c/lib/gstreamer-1.0/libgstheapwise.so" |
   awk '/=> \//{print $3}' | sort -u | grep -v libheapwise | while read -r lib; do
     [ -e "$out/lib/$(basename "$lib")" ] || [ -e "$out/c/lib/$(basename "$lib")" ] || cp -L "$lib" "$out/gst/lib/"
   done
-strip --strip-debug "$out"/gst/lib/*.so* "$out/gst/bin/check-heapwisepool" 2>/dev/null || true
+strip --strip-debug "$out"/gst/lib/*.so* "$out/gst/bin/check-heapwisepool" "$out/gst/bin/bench-heapwisepool" 2>/dev/null || true
 chmod +x "$out/run" "$out/heapwise"
 du -sh "$out" | awk '{print "payload: " $1}'
