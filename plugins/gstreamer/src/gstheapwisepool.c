@@ -49,6 +49,8 @@ struct _GstHeapwisePool
   guint offered_width, offered_height;
   GPtrArray *offered;
   gboolean offered_known;
+  /* The last size a no-plan warning was posted for. */
+  guint warned_width, warned_height;
   /* The negotiated caps' plan, its JSON and the pool serving it (both set under the object
    * lock, for the read-only properties). */
   GstHeapwisePlan *plan;
@@ -140,6 +142,12 @@ forget_offer (GstHeapwisePool * self)
 }
 
 static void
+forget_warnings (GstHeapwisePool * self)
+{
+  self->warned_width = self->warned_height = 0;
+}
+
+static void
 clear_plan (GstHeapwisePool * self)
 {
   GstBufferPool *pool;
@@ -208,6 +216,7 @@ heapwise_pool_stop (GstBaseTransform * trans)
   GstHeapwisePool *self = GST_HEAPWISE_POOL (trans);
   clear_plan (self);
   forget_offer (self);
+  forget_warnings (self);
   g_clear_pointer (&self->devices, g_ptr_array_unref);
   g_clear_pointer (&self->session, gst_heapwise_session_unref);
   return TRUE;
@@ -258,6 +267,14 @@ offer_at (GstHeapwisePool * self, guint width, guint height)
   self->offered = gst_heapwise_plan_gst_formats (plan);
   if (self->offered->len == 0)
     g_clear_pointer (&self->offered, g_ptr_array_unref);
+  /* Neighbours may fail negotiation between themselves before this element's caps are set:
+   * say why no buffers can serve them here, once per size. */
+  if (!heapwise_plan_is_satisfied (plan) && (self->warned_width != width || self->warned_height != height)) {
+    self->warned_width = width;
+    self->warned_height = height;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("no buffer layout satisfies every device of this pipeline at %ux%u", width, height),
+        ("%s", heapwise_plan_explanation (plan)));
+  }
   GST_DEBUG_OBJECT (self, "at %ux%u: %u formats plan", width, height, self->offered ? self->offered->len : 0);
   g_mutex_lock (&self->session->lock);
   heapwise_plan_free (plan);

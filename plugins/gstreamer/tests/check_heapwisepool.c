@@ -498,7 +498,10 @@ cycle (GstElement * pipeline, guint * plans)
 {
   GstElement *filter = gst_bin_get_by_name (GST_BIN (pipeline), "size");
   guint before;
-  fail_unless (run_to_eos (pipeline, plans));
+  if (!run_to_eos (pipeline, plans)) {
+    gst_object_unref (filter);
+    return G_MININT;  /* this pipeline cannot run on this kernel */
+  }
   before = open_descriptors ();
   fail_unless_equals_int (dmabuf_descriptors (), 0);
   for (guint round = 0; round < 4; round++) {
@@ -514,7 +517,7 @@ cycle (GstElement * pipeline, guint * plans)
 
 /* vivid -> heapwisepool -> vkms, five times, at two sizes: every frame on the plan's
  * dma-bufs, one plan per negotiation, no dma-buf left, and no descriptor left beyond what the
- * same pipeline leaves without heapwisepool (kmssink's own pool), measured here first. */
+ * same pipeline leaves without heapwisepool (kmssink's own pool), measured here after. */
 GST_START_TEST (live_vivid_to_vkms_on_planned_buffers)
 {
   GstElement *baseline = live_pipeline ("video/x-raw,format=BGRx,width=640,height=480", "", FALSE);
@@ -524,25 +527,42 @@ GST_START_TEST (live_vivid_to_vkms_on_planned_buffers)
   Display display = { 0 };
   guint plans = 0, baseline_plans = 0;
   gint baseline_left, left;
+  gchar *after;
   const gchar *route = g_getenv ("HEAPWISE_GST_SOCKET") != NULL ? "through the broker" : "in this process";
 
-  baseline_left = cycle (baseline, &baseline_plans);
   display.element = gst_bin_get_by_name (GST_BIN (pipeline), "hw");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, (GstPadProbeCallback) on_display_buffer, &display, NULL);
   left = cycle (pipeline, &plans);
-  g_print ("gst-lab: %s: %u frames from vivid reached vkms, %u on the plan's dma-bufs (exporter %s, source %s); "
-      "%u plans for 5 negotiations; %u dma-bufs left; descriptors left after 4 renegotiated runs: %d, "
-      "and %d by the same pipeline without heapwisepool\n",
-      route, display.frames, display.planned, display.exporter, display.source, plans, dmabuf_descriptors (), left, baseline_left);
+  fail_if (left == G_MININT, "vivid -> heapwisepool -> vkms did not run");
+  after = describe_descriptors ();
+  /* Second: where GStreamer's own mode fails, it leaves the camera's queue owned. */
+  baseline_left = cycle (baseline, &baseline_plans);
+  {
+    gchar *without = baseline_left == G_MININT ? g_strdup ("none measured (it cannot run here)") : g_strdup_printf ("%d", baseline_left);
+    g_print ("gst-lab: %s: %u frames from vivid reached vkms, %u on the plan's dma-bufs (exporter %s, source %s); "
+        "%u plans for 5 negotiations; %u dma-bufs left; descriptors left after 4 renegotiated runs: %d, "
+        "by the same pipeline without heapwisepool: %s\n",
+        route, display.frames, display.planned, display.exporter, display.source, plans, dmabuf_descriptors (), left, without);
+    g_free (without);
+  }
   fail_unless_equals_int (display.frames, 30);
   fail_unless_equals_int (display.planned, display.frames);
   fail_unless_equals_int (plans, 5);
   fail_unless_equals_int (dmabuf_descriptors (), 0);
-  if (left > baseline_left) {
-    gchar *now = describe_descriptors ();
-    fail ("heapwisepool's pipeline left %d descriptors, %d without it:%s", left, baseline_left, now);
-    g_free (now);
+  if (baseline_left == G_MININT) {
+    /* GStreamer's own mode cannot run here (Linux 5.10's vkms exports no dumb buffer through
+     * PRIME): what is left must be only what v4l2src leaves where it can run, the camera's node
+     * and its GstPoll sockets, none of heapwisepool's (heap nodes, dma-bufs, the display). */
+    gchar **items = g_strsplit (after, " ", -1);
+    g_print ("gst-lab: GStreamer's own dmabuf-import mode cannot run on this kernel; descriptors after heapwisepool's runs:%s\n", after);
+    for (gchar ** each = items; *each != NULL; each++)
+      fail_if (strstr (*each, "dma_heap") != NULL || strstr (*each, "/dev/dri") != NULL || strstr (*each, "dmabuf") != NULL
+          || strstr (*each, "/dev/ion") != NULL, "left open: %s", *each);
+    g_strfreev (items);
+  } else if (left > baseline_left) {
+    fail ("heapwisepool's pipeline left %d descriptors, %d without it:%s", left, baseline_left, after);
   }
+  g_free (after);
   fail_unless (display.source != NULL);
   if (g_getenv ("HEAPWISE_GST_SOCKET") != NULL)
     fail_unless (g_str_has_prefix (display.source, "broker:"), "source %s", display.source);
