@@ -35,29 +35,27 @@ if [ "$status" -ne 0 ] || [ -z "$host_count" ]; then
   exit 1
 fi
 
+# counted_step PREFIX SCRIPT: runs a test script that ends with "PREFIX: N passed, 0 failed",
+# showing its PREFIX lines (the whole log in lab-out/PREFIX-tests.log), and adds N to the count.
+counted_step() {
+  local prefix=$1 script=$2 count
+  if ! "$script" 2>&1 | tee "lab-out/$prefix-tests.log" | grep -E "^$prefix: "; then
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  count=$(sed -nE "s/^$prefix: ([0-9]+) passed, 0 failed\$/\\1/p" "lab-out/$prefix-tests.log")
+  if [ -z "$count" ]; then
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  host_count=$((host_count + count))
+}
+
 echo "== libheapwise (the C library: install, pkg-config, exports, size, cmocka under valgrind, README examples)"
-if ! scripts/test-c.sh 2>&1 | tee lab-out/c-tests.log | grep -E '^c: '; then
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-c_count=$(sed -nE 's/^c: ([0-9]+) passed, 0 failed$/\1/p' lab-out/c-tests.log)
-if [ -z "$c_count" ]; then
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-host_count=$((host_count + c_count))
+counted_step c scripts/test-c.sh
 
 echo "== GStreamer plugin (meson against pkg-config heapwise, gst/check, gst-inspect, gst-launch on this machine)"
-if ! scripts/test-gst.sh 2>&1 | tee lab-out/gst-tests.log | grep -E '^gst: '; then
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-gst_count=$(sed -nE 's/^gst: ([0-9]+) passed, 0 failed$/\1/p' lab-out/gst-tests.log)
-if [ -z "$gst_count" ]; then
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-host_count=$((host_count + gst_count))
+counted_step gst scripts/test-gst.sh
 
 echo "== DocC (the Heapwise module's catalog; a warning is an error)"
 if ! swift package --disable-sandbox generate-documentation --target Heapwise --warnings-as-errors \
