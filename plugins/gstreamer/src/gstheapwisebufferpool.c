@@ -50,6 +50,8 @@ struct _GstHeapwiseBufferPool
 
 G_DEFINE_TYPE (GstHeapwiseBufferPool, gst_heapwise_buffer_pool, GST_TYPE_BUFFER_POOL);
 
+static void release_sources (GstHeapwiseBufferPool * self);
+
 /* The qdata by which each memory holds its image's lease (set in class_init). */
 static GQuark lease_quark;
 
@@ -207,12 +209,19 @@ pool_start (GstBufferPool * pool)
   self->allocator = self->dmabuf ? gst_dmabuf_allocator_new () : gst_fd_allocator_new ();
   GST_INFO_OBJECT (pool, "buffers of %s from %s, at least %u, at most %u (0: no limit)", heapwise_choice_format (heapwise_plan_choice (self->plan->plan)),
       broker ? "the broker" : self->source, min, max);
-  return GST_BUFFER_POOL_CLASS (gst_heapwise_buffer_pool_parent_class)->start (pool);
+  /* The parent allocates the minimum now; when that fails GstBufferPool does not stop us. */
+  if (!GST_BUFFER_POOL_CLASS (gst_heapwise_buffer_pool_parent_class)->start (pool)) {
+    release_sources (self);
+    return FALSE;
+  }
+  return TRUE;
 }
 
-/* The next image for a buffer, with the session's lock held. */
+/* The next image for a buffer, with the session's lock held. A broker allocation this pool
+ * no longer lends from comes back in `retired`, to be released once the lock is dropped (its
+ * last release frees it, which takes the lock). */
 static Lease *
-next_lease (GstHeapwiseBufferPool * self, heapwise_error ** error)
+next_lease (GstHeapwiseBufferPool * self, heapwise_error ** error, SharedAllocation ** retired)
 {
   GstHeapwiseSession *session = self->plan->session;
   Lease *lease;
@@ -233,8 +242,7 @@ next_lease (GstHeapwiseBufferPool * self, heapwise_error ** error)
       heapwise_allocation *allocation = NULL;
       if (heapwise_context_allocate (session->context, self->plan->plan, self->name, &allocation, error) != HEAPWISE_OK)
         return NULL;
-      if (self->allocation != NULL)
-        g_atomic_rc_box_release_full (self->allocation, shared_allocation_clear);
+      *retired = self->allocation;
       self->allocation = g_atomic_rc_box_new0 (SharedAllocation);
       self->allocation->session = gst_heapwise_session_ref (session);
       self->allocation->allocation = allocation;
@@ -255,13 +263,26 @@ pool_alloc_buffer (GstBufferPool * pool, GstBuffer ** out, GstBufferPoolAcquireP
   GstHeapwiseBufferPool *self = GST_HEAPWISE_BUFFER_POOL (pool);
   GstHeapwiseSession *session = self->plan->session;
   const heapwise_choice *choice = heapwise_plan_choice (self->plan->plan);
+  gsize count = MIN (heapwise_choice_buffer_count (choice), GST_VIDEO_MAX_PLANES);
   heapwise_error *error = NULL;
+  SharedAllocation *retired = NULL;
+  gint fds[GST_VIDEO_MAX_PLANES];
+  guint64 inodes[GST_VIDEO_MAX_PLANES];
   GstBuffer *buffer;
   Lease *lease;
 
+  /* Every call on what the context made, under its lock: the buffers' descriptors are read
+   * here and stay open as long as the lease, which each memory holds. */
   g_mutex_lock (&session->lock);
-  lease = next_lease (self, &error);
+  lease = next_lease (self, &error, &retired);
+  for (gsize b = 0; lease != NULL && b < count; b++) {
+    heapwise_buffer *dmabuf = lease_buffer (lease, b);
+    fds[b] = heapwise_buffer_fd (dmabuf);
+    inodes[b] = heapwise_buffer_inode (dmabuf);
+  }
   g_mutex_unlock (&session->lock);
+  if (retired != NULL)
+    g_atomic_rc_box_release_full (retired, shared_allocation_clear);
   if (lease == NULL) {
     GST_ERROR_OBJECT (pool, "no buffer: %s (%s)", heapwise_error_message (error),
         heapwise_error_remedy (error));
@@ -270,17 +291,17 @@ pool_alloc_buffer (GstBufferPool * pool, GstBuffer ** out, GstBufferPoolAcquireP
   }
 
   buffer = gst_buffer_new ();
-  for (gsize b = 0; b < heapwise_choice_buffer_count (choice); b++) {
-    heapwise_buffer *dmabuf = lease_buffer (lease, b);
-    gsize size = (gsize) heapwise_buffer_size (dmabuf);
-    /* The image keeps the descriptor open until its lease goes, after the memory. */
+  for (gsize b = 0; b < count; b++) {
+    /* The plan's size, on which the video meta's offsets are counted; the dma-buf itself may
+     * be larger (a pool rounds to pages). */
+    gsize size = (gsize) heapwise_choice_buffer_size (choice, b);
     GstMemory *memory = self->dmabuf
-        ? gst_dmabuf_allocator_alloc_with_flags (self->allocator, heapwise_buffer_fd (dmabuf), size, GST_FD_MEMORY_FLAG_DONT_CLOSE)
-        : gst_fd_allocator_alloc (self->allocator, heapwise_buffer_fd (dmabuf), size, GST_FD_MEMORY_FLAG_DONT_CLOSE);
+        ? gst_dmabuf_allocator_alloc_with_flags (self->allocator, fds[b], size, GST_FD_MEMORY_FLAG_DONT_CLOSE)
+        : gst_fd_allocator_alloc (self->allocator, fds[b], size, GST_FD_MEMORY_FLAG_DONT_CLOSE);
     gst_mini_object_set_qdata (GST_MINI_OBJECT (memory), lease_quark, g_atomic_rc_box_acquire (lease), lease_unref);
     gst_buffer_append_memory (buffer, memory);
     GST_LOG_OBJECT (pool, "buffer %p memory %" G_GSIZE_FORMAT ": dma-buf inode %" G_GUINT64_FORMAT ", %" G_GSIZE_FORMAT " bytes",
-        buffer, b, heapwise_buffer_inode (dmabuf), size);
+        buffer, b, inodes[b], size);
   }
   lease_unref (lease);
   gst_buffer_add_video_meta_full (buffer, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_INFO_FORMAT (&self->info),
@@ -295,22 +316,29 @@ pool_free_buffer (GstBufferPool * pool, GstBuffer * buffer)
   gst_buffer_unref (buffer);
 }
 
-static gboolean
-pool_stop (GstBufferPool * pool)
+/* Lets go of what start made: the broker allocation lent from, the Heapwise pool (its idle
+ * images; lent ones stay valid until released) and the allocator. */
+static void
+release_sources (GstHeapwiseBufferPool * self)
 {
-  GstHeapwiseBufferPool *self = GST_HEAPWISE_BUFFER_POOL (pool);
   GstHeapwiseSession *session = self->plan->session;
-  gboolean stopped = GST_BUFFER_POOL_CLASS (gst_heapwise_buffer_pool_parent_class)->stop (pool);
-
   if (self->allocation != NULL) {
     g_atomic_rc_box_release_full (self->allocation, shared_allocation_clear);
     self->allocation = NULL;
   }
   g_mutex_lock (&session->lock);
-  heapwise_pool_free (self->pool);  /* the idle images; lent ones stay valid until released */
+  heapwise_pool_free (self->pool);
   self->pool = NULL;
   g_mutex_unlock (&session->lock);
   gst_clear_object (&self->allocator);
+}
+
+static gboolean
+pool_stop (GstBufferPool * pool)
+{
+  GstHeapwiseBufferPool *self = GST_HEAPWISE_BUFFER_POOL (pool);
+  gboolean stopped = GST_BUFFER_POOL_CLASS (gst_heapwise_buffer_pool_parent_class)->stop (pool);
+  release_sources (self);
   return stopped;
 }
 
@@ -318,10 +346,12 @@ static void
 pool_finalize (GObject * object)
 {
   GstHeapwiseBufferPool *self = GST_HEAPWISE_BUFFER_POOL (object);
-  gst_heapwise_plan_unref (self->plan);
+  /* The plan (and its session) outlive the parent's finalize, which may still stop the pool. */
+  GstHeapwisePlan *plan = self->plan;
   g_free (self->name);
   g_free (self->source);
   G_OBJECT_CLASS (gst_heapwise_buffer_pool_parent_class)->finalize (object);
+  gst_heapwise_plan_unref (plan);
 }
 
 static void

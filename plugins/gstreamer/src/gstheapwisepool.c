@@ -42,6 +42,11 @@ struct _GstHeapwisePool
   gchar *broker_socket;
   guint images;
 
+  /* Caps queries come from both streaming threads and the application's, while the state
+   * changes in another: everything from here down is used under this lock (recursive: a
+   * neighbour may query caps back from within a call made under it). */
+  GRecMutex state_lock;
+
   /* From start to stop. */
   GstHeapwiseSession *session;
   GPtrArray *devices;
@@ -169,6 +174,7 @@ heapwise_pool_start (GstBaseTransform * trans)
   heapwise_error *error = NULL;
   heapwise_options *options;
   heapwise_context *context = NULL;
+  GPtrArray *devices;
   gchar *participants, *message = NULL;
   gboolean probe;
 
@@ -180,45 +186,56 @@ heapwise_pool_start (GstBaseTransform * trans)
     return FALSE;
   }
   heapwise_options_free (options);
-  self->session = gst_heapwise_session_new (context);
 
   /* Downstream elements have started (a state change goes sink first): kmssink's fd is open. */
-  self->devices = g_ptr_array_new_with_free_func (gst_heapwise_participant_free);
+  devices = g_ptr_array_new_with_free_func (gst_heapwise_participant_free);
   GST_OBJECT_LOCK (self);
   participants = g_strdup (self->participants);
   probe = self->probe_neighbours;
   GST_OBJECT_UNLOCK (self);
   if (probe)
-    gst_heapwise_neighbours_collect (GST_ELEMENT (self), self->devices);
-  if (!gst_heapwise_participants_parse (participants, self->devices, &message)) {
+    gst_heapwise_neighbours_collect (GST_ELEMENT (self), devices);
+  if (!gst_heapwise_participants_parse (participants, devices, &message)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", message), ("set participants to DEVICE:USAGE items separated by commas"));
     g_free (message);
-    g_free (participants);
-    return FALSE;
+    goto fail;
   }
-  g_free (participants);
-  if (self->devices->len == 0) {
+  if (devices->len == 0) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("no device to plan for: neither neighbour names one, and the participants property is empty"),
         ("name the devices with participants=DEVICE:USAGE,... (a profile name or path, drm:DRIVER, v4l2:/dev/videoN)"));
-    return FALSE;
+    goto fail;
   }
-  for (guint i = 0; i < self->devices->len; i++) {
-    GstHeapwiseParticipant *participant = g_ptr_array_index (self->devices, i);
+  g_free (participants);
+  for (guint i = 0; i < devices->len; i++) {
+    GstHeapwiseParticipant *participant = g_ptr_array_index (devices, i);
     GST_INFO_OBJECT (self, "participant %s as %s (from %s)", participant->device, participant->usage, participant->origin);
   }
   GST_INFO_OBJECT (self, "planning %s", heapwise_context_route (context) == HEAPWISE_ROUTE_BROKER ? "through the broker" : "in this process");
+  g_rec_mutex_lock (&self->state_lock);
+  self->session = gst_heapwise_session_new (context);
+  self->devices = devices;
+  g_rec_mutex_unlock (&self->state_lock);
   return TRUE;
+
+fail:
+  /* A failed start is not followed by stop: nothing of it may stay behind. */
+  g_free (participants);
+  g_ptr_array_unref (devices);
+  heapwise_context_free (context);
+  return FALSE;
 }
 
 static gboolean
 heapwise_pool_stop (GstBaseTransform * trans)
 {
   GstHeapwisePool *self = GST_HEAPWISE_POOL (trans);
+  g_rec_mutex_lock (&self->state_lock);
   clear_plan (self);
   forget_offer (self);
   forget_warnings (self);
   g_clear_pointer (&self->devices, g_ptr_array_unref);
   g_clear_pointer (&self->session, gst_heapwise_session_unref);
+  g_rec_mutex_unlock (&self->state_lock);
   return TRUE;
 }
 
@@ -237,7 +254,7 @@ images (GstHeapwisePool * self)
 }
 
 /* A plan at a size, or NULL after posting the input error (a profile not found, a device
- * that cannot be probed). */
+ * that cannot be probed). With the state lock held. */
 static heapwise_plan *
 plan_at (GstHeapwisePool * self, guint width, guint height, guint32 fourcc)
 {
@@ -253,7 +270,9 @@ plan_at (GstHeapwisePool * self, guint width, guint height, guint32 fourcc)
   return plan;
 }
 
-/* The formats to offer at a size, best first; NULL when nothing plans there. */
+/* The formats to offer at a size, best first; NULL when nothing plans there (or the pipeline
+ * cannot be planned: its error is posted once per size). With the state lock held; the array
+ * is the element's until the next call. */
 static GPtrArray *
 offer_at (GstHeapwisePool * self, guint width, guint height)
 {
@@ -261,6 +280,9 @@ offer_at (GstHeapwisePool * self, guint width, guint height)
   if (self->offered_known && self->offered_width == width && self->offered_height == height)
     return self->offered;
   forget_offer (self);
+  self->offered_width = width;
+  self->offered_height = height;
+  self->offered_known = TRUE;
   plan = plan_at (self, width, height, 0);
   if (plan == NULL)
     return NULL;
@@ -279,9 +301,6 @@ offer_at (GstHeapwisePool * self, guint width, guint height)
   g_mutex_lock (&self->session->lock);
   heapwise_plan_free (plan);
   g_mutex_unlock (&self->session->lock);
-  self->offered_width = width;
-  self->offered_height = height;
-  self->offered_known = TRUE;
   return self->offered;
 }
 
@@ -295,6 +314,7 @@ heapwise_pool_transform_caps (GstBaseTransform * trans, GstPadDirection directio
   GstHeapwisePool *self = GST_HEAPWISE_POOL (trans);
   GstCaps *result = gst_caps_new_empty ();
 
+  g_rec_mutex_lock (&self->state_lock);
   for (guint i = 0; i < gst_caps_get_size (caps); i++) {
     GstCaps *one = gst_caps_copy_nth (caps, i);
     GPtrArray *formats = NULL;
@@ -306,6 +326,7 @@ heapwise_pool_transform_caps (GstBaseTransform * trans, GstPadDirection directio
     result = gst_caps_merge (result, formats != NULL ? gst_heapwise_caps_restrict (one, formats) : gst_caps_ref (one));
     gst_caps_unref (one);
   }
+  g_rec_mutex_unlock (&self->state_lock);
   if (filter != NULL) {
     GstCaps *narrowed = gst_caps_intersect_full (result, filter, GST_CAPS_INTERSECT_FIRST);
     gst_caps_unref (result);
@@ -331,29 +352,21 @@ post_plan (GstHeapwisePool * self, const heapwise_plan * plan)
   g_object_notify (G_OBJECT (self), "plan");
 }
 
-static gboolean
-heapwise_pool_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
+/* The plan for negotiated caps: the formats at that size, then the plan again with the caps'
+ * format fixed, so that its choice is the one negotiated. NULL after posting why not. With
+ * the state lock held. */
+static heapwise_plan *
+plan_for_caps (GstHeapwisePool * self, guint width, guint height, const gchar * format)
 {
-  GstHeapwisePool *self = GST_HEAPWISE_POOL (trans);
-  GstVideoInfo info;
-  heapwise_plan *plan, *exact;
+  heapwise_plan *plan, *exact = NULL;
   const heapwise_choice *choice;
-  const gchar *format;
-  guint width, height;
 
-  if (!gst_video_info_from_caps (&info, incaps)) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("caps %" GST_PTR_FORMAT " are not raw video", incaps), (NULL));
-    return FALSE;
-  }
-  width = GST_VIDEO_INFO_WIDTH (&info);
-  height = GST_VIDEO_INFO_HEIGHT (&info);
-  format = gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info));
   if ((plan = plan_at (self, width, height, 0)) == NULL)
-    return FALSE;
+    return NULL;
   if (!heapwise_plan_is_satisfied (plan)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("no buffer layout satisfies every device of this pipeline at %ux%u", width, height), ("%s", heapwise_plan_explanation (plan)));
-    goto fail;
+    goto out;
   }
   choice = gst_heapwise_plan_find_choice (plan, format);
   if (choice == NULL) {
@@ -365,15 +378,55 @@ heapwise_pool_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * ou
         ("formats they share, best first: %s", formats->len > 1 ? shared : "none that classic caps can carry"));
     g_free (shared);
     g_ptr_array_unref (formats);
-    goto fail;
+    goto out;
   }
-  /* The plan again with the caps' format fixed, so that its choice is the one negotiated. */
   exact = plan_at (self, width, height, heapwise_choice_fourcc (choice));
+  /* Fixing the format cannot lose the plan, nor should it turn up a layout classic caps do
+   * not describe; if it does, say so rather than lend tiled buffers as linear ones. */
+  if (exact != NULL && (!heapwise_plan_is_satisfied (exact) || heapwise_choice_modifier (heapwise_plan_choice (exact)) != 0
+          || g_strcmp0 (heapwise_choice_gst_format (heapwise_plan_choice (exact)), format) != 0)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("no linear %s layout satisfies every device of this pipeline at %ux%u", format, width, height),
+        ("%s", heapwise_plan_is_satisfied (exact) ? heapwise_plan_text (exact) : heapwise_plan_explanation (exact)));
+    g_mutex_lock (&self->session->lock);
+    heapwise_plan_free (exact);
+    g_mutex_unlock (&self->session->lock);
+    exact = NULL;
+  }
+out:
   g_mutex_lock (&self->session->lock);
   heapwise_plan_free (plan);
   g_mutex_unlock (&self->session->lock);
-  if (exact == NULL)
+  return exact;
+}
+
+static gboolean
+heapwise_pool_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
+{
+  GstHeapwisePool *self = GST_HEAPWISE_POOL (trans);
+  GstVideoInfo info;
+  heapwise_plan *exact;
+  const gchar *format;
+  guint width, height;
+  gboolean ok = FALSE;
+
+  if (!gst_video_info_from_caps (&info, incaps)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("caps %" GST_PTR_FORMAT " are not raw video", incaps), (NULL));
     return FALSE;
+  }
+  width = GST_VIDEO_INFO_WIDTH (&info);
+  height = GST_VIDEO_INFO_HEIGHT (&info);
+  format = gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info));
+  g_rec_mutex_lock (&self->state_lock);
+  if (self->session == NULL)
+    goto done;
+  /* The same caps again (a reconfigure): the plan stands, and so does the pool upstream uses. */
+  if (self->plan != NULL && heapwise_plan_width (self->plan->plan) == width && heapwise_plan_height (self->plan->plan) == height
+      && g_strcmp0 (heapwise_choice_gst_format (heapwise_plan_choice (self->plan->plan)), format) == 0) {
+    ok = TRUE;
+    goto done;
+  }
+  if ((exact = plan_for_caps (self, width, height, format)) == NULL)
+    goto done;
   clear_plan (self);
   self->plan = gst_heapwise_plan_new (self->session, exact);
   GST_OBJECT_LOCK (self);
@@ -382,13 +435,10 @@ heapwise_pool_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * ou
   GST_INFO_OBJECT (self, "plan for %ux%u %s: %s/%s from %s, %u images", width, height, format, heapwise_choice_format (heapwise_plan_choice (exact)),
       heapwise_choice_modifier_name (heapwise_plan_choice (exact)), heapwise_choice_heap (heapwise_plan_choice (exact)), heapwise_plan_count (exact));
   post_plan (self, exact);
-  return TRUE;
-
-fail:
-  g_mutex_lock (&self->session->lock);
-  heapwise_plan_free (plan);
-  g_mutex_unlock (&self->session->lock);
-  return FALSE;
+  ok = TRUE;
+done:
+  g_rec_mutex_unlock (&self->state_lock);
+  return ok;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -412,15 +462,10 @@ heapwise_pool_propose_allocation (GstBaseTransform * trans, GstQuery * decide_qu
   const heapwise_choice *choice;
 
   gst_query_parse_allocation (query, &caps, &need_pool);
-  if (caps == NULL || self->plan == NULL || !gst_video_info_from_caps (&info, caps))
+  if (caps == NULL || !gst_video_info_from_caps (&info, caps))
     return FALSE;
-  if ((guint32) GST_VIDEO_INFO_WIDTH (&info) != heapwise_plan_width (self->plan->plan)
-      || (guint32) GST_VIDEO_INFO_HEIGHT (&info) != heapwise_plan_height (self->plan->plan)) {
-    GST_WARNING_OBJECT (self, "allocation query for %" GST_PTR_FORMAT ", not the negotiated plan's size", caps);
-    return FALSE;
-  }
-  choice = heapwise_plan_choice (self->plan->plan);
 
+  /* Downstream first, without the state lock: its answer needs nothing of this element's. */
   downstream = gst_query_new_allocation (caps, FALSE);
   if (gst_pad_peer_query (GST_BASE_TRANSFORM_SRC_PAD (trans), downstream)) {
     for (guint i = 0; i < gst_query_get_n_allocation_pools (downstream); i++) {
@@ -439,6 +484,14 @@ heapwise_pool_propose_allocation (GstBaseTransform * trans, GstQuery * decide_qu
   if (!gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL))
     gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
 
+  g_rec_mutex_lock (&self->state_lock);
+  if (self->plan == NULL || (guint32) GST_VIDEO_INFO_WIDTH (&info) != heapwise_plan_width (self->plan->plan)
+      || (guint32) GST_VIDEO_INFO_HEIGHT (&info) != heapwise_plan_height (self->plan->plan)) {
+    GST_WARNING_OBJECT (self, "allocation query for %" GST_PTR_FORMAT ", not the negotiated plan's", caps);
+    g_rec_mutex_unlock (&self->state_lock);
+    return FALSE;
+  }
+  choice = heapwise_plan_choice (self->plan->plan);
   min = MAX (min, heapwise_plan_count (self->plan->plan));
   size = (guint) heapwise_choice_image_size (choice);
   if (self->pool == NULL) {
@@ -451,6 +504,7 @@ heapwise_pool_propose_allocation (GstBaseTransform * trans, GstQuery * decide_qu
     if (!gst_buffer_pool_set_config (pool, config)) {
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("the Heapwise pool refused caps %" GST_PTR_FORMAT, caps), (NULL));
       gst_object_unref (pool);
+      g_rec_mutex_unlock (&self->state_lock);
       return FALSE;
     }
     GST_OBJECT_LOCK (self);
@@ -459,6 +513,7 @@ heapwise_pool_propose_allocation (GstBaseTransform * trans, GstQuery * decide_qu
   }
   GST_INFO_OBJECT (self, "offering the plan's pool: %u-byte images of %s, at least %u", size, heapwise_choice_format (choice), min);
   gst_query_add_allocation_pool (query, self->pool, size, min, 0);
+  g_rec_mutex_unlock (&self->state_lock);
   return TRUE;
 }
 
@@ -564,6 +619,7 @@ heapwise_pool_finalize (GObject * object)
   g_free (self->hints);
   g_free (self->broker_socket);
   g_free (self->plan_json);
+  g_rec_mutex_clear (&self->state_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -644,5 +700,6 @@ gst_heapwise_pool_init (GstHeapwisePool * self)
   self->images = DEFAULT_IMAGES;
   /* One owner per element: its pool's images come back to it unzeroed, to another zeroed. */
   self->owner = (guint64) g_atomic_int_add (&owners, 1) + 1;
+  g_rec_mutex_init (&self->state_lock);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -13,6 +13,8 @@
 #include <gst/video/video.h>
 #include <heapwise/heapwise.h>
 
+#include <glib/gstdio.h>
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +256,72 @@ GST_START_TEST (allocation_is_the_plans_pool)
 }
 GST_END_TEST;
 
+/* A plan that keeps the planes in separate dma-bufs: one memory per dma-buf in each buffer,
+ * and GstVideoMeta offsets counted across them, as gst_buffer_find_memory() and
+ * gst_video_frame_map() read them. */
+GST_START_TEST (separate_buffers_are_separate_memories)
+{
+  gchar *directory = g_dir_make_tmp ("heapwise-gst-XXXXXX", NULL);
+  gchar *profile = g_build_filename (directory, "split-camera.yaml", NULL);
+  gchar *participants = g_strdup_printf ("%s:write", profile);
+  GstHarness *h;
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=NV12,width=640,height=480,framerate=30/1");
+  GstQuery *query;
+  GstBufferPool *pool = NULL;
+  GstBuffer *buffer = NULL;
+  GstVideoMeta *meta;
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  guint index, length;
+  gsize skip;
+
+  fail_unless (g_file_set_contents (profile, "name: split-camera\nusages:\n  write:\n    formats:\n"
+          "      - format: NV12\n        constraints: { plane_placement: { 0: bank-a, 1: bank-b } }\n", -1, NULL));
+  h = harness (participants);
+  gst_harness_set_src_caps (h, gst_caps_ref (caps));
+  query = gst_query_new_allocation (caps, TRUE);
+  fail_unless (gst_pad_peer_query (h->srcpad, query));
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, NULL, NULL);
+  fail_unless (pool != NULL && gst_buffer_pool_set_active (pool, TRUE));
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer, NULL), GST_FLOW_OK);
+  fail_unless_equals_int (gst_buffer_n_memory (buffer), 2);
+  meta = gst_buffer_get_video_meta (buffer);
+  fail_unless (meta != NULL && meta->n_planes == 2);
+  fail_unless_equals_uint64 (meta->offset[0], 0);
+  /* The chroma plane starts at the second memory: after all of the first. */
+  fail_unless_equals_uint64 (meta->offset[1], gst_memory_get_sizes (gst_buffer_peek_memory (buffer, 0), NULL, NULL));
+  fail_unless (gst_buffer_find_memory (buffer, meta->offset[1], 1, &index, &length, &skip));
+  fail_unless_equals_int (index, 1);
+  fail_unless_equals_uint64 (skip, 0);
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  fail_unless (gst_video_frame_map (&frame, &info, buffer, GST_MAP_READWRITE));
+  /* Each plane's bytes are its own memory's: write both, read them back through the memories. */
+  memset (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0), 0x10, 16);
+  memset (GST_VIDEO_FRAME_PLANE_DATA (&frame, 1), 0x80, 16);
+  gst_video_frame_unmap (&frame);
+  {
+    GstMapInfo map;
+    fail_unless (gst_memory_map (gst_buffer_peek_memory (buffer, 1), &map, GST_MAP_READ));
+    fail_unless_equals_int (map.data[0], 0x80);
+    gst_memory_unmap (gst_buffer_peek_memory (buffer, 1), &map);
+    fail_unless (gst_memory_map (gst_buffer_peek_memory (buffer, 0), &map, GST_MAP_READ));
+    fail_unless_equals_int (map.data[0], 0x10);
+    gst_memory_unmap (gst_buffer_peek_memory (buffer, 0), &map);
+  }
+  gst_buffer_unref (buffer);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+  g_unlink (profile);
+  g_rmdir (directory);
+  g_free (participants);
+  g_free (profile);
+  g_free (directory);
+}
+GST_END_TEST;
+
 /* Participants that do not parse, and none at all, stop the element with a remedy. */
 GST_START_TEST (bad_participants_are_named)
 {
@@ -401,7 +469,8 @@ GST_END_TEST;
 /* ------------------------------------------------------------------------------------------
  * In the kernel lab (HEAPWISE_GST_VIVID=/dev/videoN, vivid's capture node; vkms present):
  * v4l2src imports the element's dma-bufs, vivid captures into them, kmssink imports the same
- * buffers into vkms. HEAPWISE_GST_SOCKET makes the element go through the broker there.
+ * buffers into vkms. HEAPWISE_GST_SOCKET names the broker's socket, for a user who may open no
+ * heap (the element then goes through it by itself).
  * ---------------------------------------------------------------------------------------- */
 
 /* A field of /proc/self/fdinfo/FD ("exp_name", "name"), or "" when it has none. */
@@ -478,7 +547,8 @@ static GstElement *
 live_pipeline (const gchar * size, const gchar * extra, gboolean with_heapwise)
 {
   const gchar *socket = g_getenv ("HEAPWISE_GST_SOCKET");
-  gchar *broker = socket != NULL ? g_strdup_printf ("broker=always broker-socket=%s", socket) : g_strdup ("broker=never");
+  /* Automatic either way: in this process where this user may open a heap, else the broker. */
+  gchar *broker = socket != NULL ? g_strdup_printf ("broker=automatic broker-socket=%s", socket) : g_strdup ("broker=automatic");
   gchar *element = with_heapwise ? g_strdup_printf ("heapwisepool name=hw hints=none %s %s !", broker, extra) : g_strdup ("");
   gchar *text = g_strdup_printf ("v4l2src device=%s io-mode=dmabuf-import num-buffers=6 ! capsfilter name=size caps=%s ! "
       "%s kmssink name=display driver-name=vkms", g_getenv ("HEAPWISE_GST_VIVID"), size, element);
@@ -625,6 +695,7 @@ heapwisepool_suite (void)
   tcase_add_test (tc, caps_follow_the_plan);
   tcase_add_test (tc, no_plan_fails_with_the_explanation);
   tcase_add_test (tc, allocation_is_the_plans_pool);
+  tcase_add_test (tc, separate_buffers_are_separate_memories);
   tcase_add_test (tc, bad_participants_are_named);
   tcase_add_test (tc, frames_flow_through_planned_memory);
   tcase_add_test (tc, state_changes_leak_nothing);
