@@ -29,8 +29,4 @@ public struct DeviceReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(kind.rawValue):\(driver)" }
-
-    /// A profile name for the device: `drm-vkms`, `v4l2-vivid`; a node's is named after the
-    /// driver found behind it (`ProbedDevices`).
-    public var profileName: String { "\(kind.rawValue)-\(driver)" }
 }

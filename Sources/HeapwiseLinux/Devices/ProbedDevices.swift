@@ -6,26 +6,20 @@ public enum ProbedDevices {
     /// 1920×1080 unless a pipeline says otherwise.
     public static let defaultSize = (width: 1920, height: 1080)
 
-    /// Probes one device: the first node of its driver, or the node it names. The corresponding ioctls are `DRM_IOCTL_VERSION` and the KMS
-    /// getters for DRM, `VIDIOC_QUERYCAP`, `VIDIOC_ENUM_FMT` and `VIDIOC_TRY_FMT` for V4L2.
+    /// Probes one device: the first node of its driver, or the node it names; its profile is
+    /// named after the driver found (`drm-vkms`). The corresponding ioctls are
+    /// `DRM_IOCTL_VERSION` and the KMS getters for DRM, `VIDIOC_QUERYCAP`, `VIDIOC_ENUM_FMT` and
+    /// `VIDIOC_TRY_FMT` for V4L2.
     public static func profile(
         _ reference: DeviceReference, width: Int = defaultSize.width, height: Int = defaultSize.height
     ) throws(LinuxError) -> DeviceProfile {
-        if let node = reference.node {
-            switch reference.kind {
-            case .drm:
-                let device = try DRMDevice.open(path: node)
-                return try device.probe().profile(name: "drm-" + device.version.driver)
-            case .v4l2:
-                let device = try V4L2Device.open(path: node)
-                return try device.profile(name: "v4l2-" + device.capabilities.driver, width: width, height: height)
-            }
-        }
         switch reference.kind {
         case .drm:
-            return try DRMDevice.open(driver: reference.driver).probe().profile(name: reference.profileName)
+            let device = if let node = reference.node { try DRMDevice.open(path: node) } else { try DRMDevice.open(driver: reference.driver) }
+            return try device.probe().profile(name: "drm-" + device.version.driver)
         case .v4l2:
-            return try V4L2Device.open(driver: reference.driver).profile(name: reference.profileName, width: width, height: height)
+            let device = if let node = reference.node { try V4L2Device.open(path: node) } else { try V4L2Device.open(driver: reference.driver) }
+            return try device.profile(name: "v4l2-" + device.capabilities.driver, width: width, height: height)
         }
     }
 
