@@ -10,8 +10,7 @@
 #      descriptors open before and after
 #   4. the README's C examples, extracted, built and run
 #   5. a DESTDIR install holds every file packagers expect, and `make uninstall` removes them
-# Prints "c: N passed, 0 failed" last. HEAPWISE_C_PREFIX keeps the install there (the lab
-# payload's build uses it).
+# Prints "c: N passed, 0 failed" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -20,7 +19,7 @@ repo=$PWD
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-prefix=${HEAPWISE_C_PREFIX:-$work/usr}
+prefix=$work/usr
 passed=0
 pass() { echo "c: ok: $*"; passed=$((passed + 1)); }
 fail() { echo "c: FAILED: $*"; echo "$passed passed, 1 failed" | sed 's/^/c: /'; exit 1; }

@@ -8,8 +8,8 @@
 #   3. gst-inspect-1.0 on the installed plugin: loads, no warning or critical
 #   4. gst-launch-1.0 videotestsrc ! heapwisepool ! fakesink on this machine's heaps (memfd
 #      when it has none), and a size no plan satisfies failing with the plan's explanation
-# Prints "gst: N passed, 0 failed" last. HEAPWISE_C_PREFIX keeps the install there (the lab
-# payload's build uses it, with HEAPWISE_GST_BUILD_ONLY=1 to stop after step 1).
+# Prints "gst: N passed, 0 failed" last. (The lab payload builds the plugin the same way, into
+# its own prefix: Lab/payloads/heapwise/build.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -19,7 +19,7 @@ repo=$PWD
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-prefix=${HEAPWISE_C_PREFIX:-$work/usr}
+prefix=$work/usr
 passed=0
 pass() { echo "gst: ok: $*"; passed=$((passed + 1)); }
 fail() { echo "gst: FAILED: $*"; echo "$passed passed, 1 failed" | sed 's/^/gst: /'; exit 1; }
@@ -28,16 +28,14 @@ fail() { echo "gst: FAILED: $*"; echo "$passed passed, 1 failed" | sed 's/^/gst:
 make -s >"$work/make.log" 2>&1 && make -s install PREFIX="$prefix" >>"$work/make.log" 2>&1 ||
   { cat "$work/make.log"; fail "make && make install"; }
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
-build=${HEAPWISE_GST_BUILDDIR:-$work/gst-build}
-{ meson setup --wipe "$build" plugins/gstreamer --prefix="$prefix" --libdir=lib >"$work/meson.log" 2>&1 ||
-  meson setup "$build" plugins/gstreamer --prefix="$prefix" --libdir=lib >"$work/meson.log" 2>&1; } ||
+build=$work/gst-build
+meson setup "$build" plugins/gstreamer --prefix="$prefix" --libdir=lib >"$work/meson.log" 2>&1 ||
   { cat "$work/meson.log"; fail "meson setup plugins/gstreamer"; }
 ninja -C "$build" >"$work/ninja.log" 2>&1 && meson install -C "$build" >>"$work/ninja.log" 2>&1 ||
   { cat "$work/ninja.log"; fail "building plugins/gstreamer"; }
 plugin=$prefix/lib/gstreamer-1.0/libgstheapwise.so
 [ -f "$plugin" ] || fail "meson install did not install $plugin"
 pass "plugin built with meson against pkg-config heapwise $(pkg-config --modversion heapwise), installed as $plugin"
-[ "${HEAPWISE_GST_BUILD_ONLY:-0}" = 1 ] && { echo "gst: $passed passed, 0 failed"; exit 0; }
 
 export GST_PLUGIN_PATH=$prefix/lib/gstreamer-1.0
 export GST_REGISTRY=$work/registry.bin

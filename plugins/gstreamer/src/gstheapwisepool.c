@@ -50,8 +50,11 @@ struct _GstHeapwisePool
   /* From start to stop. */
   GstHeapwiseSession *session;
   GPtrArray *devices;
-  /* The formats a caps query at this size may offer (NULL: no plan at that size). */
+  /* The plan at the last size asked, with no format fixed (NULL: the pipeline cannot be
+   * planned), and the formats a caps query at that size may offer (NULL: none). Caps queries
+   * and the caps that follow them are answered from it, so the devices are probed once. */
   guint offered_width, offered_height;
+  heapwise_plan *offered_plan;
   GPtrArray *offered;
   gboolean offered_known;
   /* The last size a no-plan warning was posted for. */
@@ -142,6 +145,8 @@ make_options (GstHeapwisePool * self, heapwise_error ** error)
 static void
 forget_offer (GstHeapwisePool * self)
 {
+  if (self->offered_plan != NULL)
+    gst_heapwise_session_free_plan (self->session, g_steal_pointer (&self->offered_plan));
   g_clear_pointer (&self->offered, g_ptr_array_unref);
   self->offered_known = FALSE;
 }
@@ -270,20 +275,20 @@ plan_at (GstHeapwisePool * self, guint width, guint height, guint32 fourcc)
   return plan;
 }
 
-/* The formats to offer at a size, best first; NULL when nothing plans there (or the pipeline
- * cannot be planned: its error is posted once per size). With the state lock held; the array
- * is the element's until the next call. */
-static GPtrArray *
-offer_at (GstHeapwisePool * self, guint width, guint height)
+/* The plan at a size with no format fixed: made once per size and kept, with the formats it
+ * offers (self->offered, best first). NULL when the pipeline cannot be planned (its error is
+ * posted once per size). With the state lock held; the plan is the element's. */
+static const heapwise_plan *
+plan_at_size (GstHeapwisePool * self, guint width, guint height)
 {
   heapwise_plan *plan;
   if (self->offered_known && self->offered_width == width && self->offered_height == height)
-    return self->offered;
+    return self->offered_plan;
   forget_offer (self);
   self->offered_width = width;
   self->offered_height = height;
   self->offered_known = TRUE;
-  plan = plan_at (self, width, height, 0);
+  plan = self->offered_plan = plan_at (self, width, height, 0);
   if (plan == NULL)
     return NULL;
   self->offered = gst_heapwise_plan_gst_formats (plan);
@@ -298,10 +303,7 @@ offer_at (GstHeapwisePool * self, guint width, guint height)
         ("%s", heapwise_plan_explanation (plan)));
   }
   GST_DEBUG_OBJECT (self, "at %ux%u: %u formats plan", width, height, self->offered ? self->offered->len : 0);
-  g_mutex_lock (&self->session->lock);
-  heapwise_plan_free (plan);
-  g_mutex_unlock (&self->session->lock);
-  return self->offered;
+  return plan;
 }
 
 /* Both pads take the same caps (buffers pass through): the formats a plan exists for, in
@@ -321,7 +323,8 @@ heapwise_pool_transform_caps (GstBaseTransform * trans, GstPadDirection directio
     if (self->session != NULL) {
       guint width, height;
       gst_heapwise_caps_nominal_size (gst_caps_get_structure (caps, i), &width, &height);
-      formats = offer_at (self, width, height);
+      if (plan_at_size (self, width, height) != NULL)
+        formats = self->offered;
     }
     result = gst_caps_merge (result, formats != NULL ? gst_heapwise_caps_restrict (one, formats) : gst_caps_ref (one));
     gst_caps_unref (one);
@@ -352,21 +355,22 @@ post_plan (GstHeapwisePool * self, const heapwise_plan * plan)
   g_object_notify (G_OBJECT (self), "plan");
 }
 
-/* The plan for negotiated caps: the formats at that size, then the plan again with the caps'
- * format fixed, so that its choice is the one negotiated. NULL after posting why not. With
- * the state lock held. */
+/* The plan for negotiated caps: the formats at that size (as the caps queries saw them), then
+ * the plan again with the caps' format fixed, so that its choice is the one negotiated. NULL
+ * after posting why not. With the state lock held. */
 static heapwise_plan *
 plan_for_caps (GstHeapwisePool * self, guint width, guint height, const gchar * format)
 {
-  heapwise_plan *plan, *exact = NULL;
+  const heapwise_plan *plan;
+  heapwise_plan *exact = NULL;
   const heapwise_choice *choice;
 
-  if ((plan = plan_at (self, width, height, 0)) == NULL)
+  if ((plan = plan_at_size (self, width, height)) == NULL)
     return NULL;
   if (!heapwise_plan_is_satisfied (plan)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("no buffer layout satisfies every device of this pipeline at %ux%u", width, height), ("%s", heapwise_plan_explanation (plan)));
-    goto out;
+    return NULL;
   }
   choice = gst_heapwise_plan_find_choice (plan, format);
   if (choice == NULL) {
@@ -378,7 +382,7 @@ plan_for_caps (GstHeapwisePool * self, guint width, guint height, const gchar * 
         ("formats they share, best first: %s", formats->len > 1 ? shared : "none that classic caps can carry"));
     g_free (shared);
     g_ptr_array_unref (formats);
-    goto out;
+    return NULL;
   }
   exact = plan_at (self, width, height, heapwise_choice_fourcc (choice));
   /* Fixing the format cannot lose the plan, nor should it turn up a layout classic caps do
@@ -387,15 +391,8 @@ plan_for_caps (GstHeapwisePool * self, guint width, guint height, const gchar * 
           || g_strcmp0 (heapwise_choice_gst_format (heapwise_plan_choice (exact)), format) != 0)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("no linear %s layout satisfies every device of this pipeline at %ux%u", format, width, height),
         ("%s", heapwise_plan_is_satisfied (exact) ? heapwise_plan_text (exact) : heapwise_plan_explanation (exact)));
-    g_mutex_lock (&self->session->lock);
-    heapwise_plan_free (exact);
-    g_mutex_unlock (&self->session->lock);
-    exact = NULL;
+    gst_heapwise_session_free_plan (self->session, g_steal_pointer (&exact));
   }
-out:
-  g_mutex_lock (&self->session->lock);
-  heapwise_plan_free (plan);
-  g_mutex_unlock (&self->session->lock);
   return exact;
 }
 

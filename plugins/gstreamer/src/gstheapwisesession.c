@@ -31,13 +31,19 @@ gst_heapwise_session_unref (GstHeapwiseSession * session)
     g_atomic_rc_box_release_full (session, session_clear);
 }
 
+void
+gst_heapwise_session_free_plan (GstHeapwiseSession * session, heapwise_plan * plan)
+{
+  g_mutex_lock (&session->lock);
+  heapwise_plan_free (plan);
+  g_mutex_unlock (&session->lock);
+}
+
 static void
 plan_clear (gpointer data)
 {
   GstHeapwisePlan *plan = data;
-  g_mutex_lock (&plan->session->lock);
-  heapwise_plan_free (plan->plan);
-  g_mutex_unlock (&plan->session->lock);
+  gst_heapwise_session_free_plan (plan->session, plan->plan);
   gst_heapwise_session_unref (plan->session);
 }
 

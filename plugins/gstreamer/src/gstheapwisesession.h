@@ -26,6 +26,8 @@ GstHeapwiseSession *gst_heapwise_session_new (heapwise_context * context);
 GstHeapwiseSession *gst_heapwise_session_ref (GstHeapwiseSession * session);
 /* Frees the context with the last reference. */
 void gst_heapwise_session_unref (GstHeapwiseSession * session);
+/* Frees a plan the session's context made (NULL is fine), under the session's lock. */
+void gst_heapwise_session_free_plan (GstHeapwiseSession * session, heapwise_plan * plan);
 
 /* A plan shared by the element and its pools: plans do not change once made. */
 typedef struct {
