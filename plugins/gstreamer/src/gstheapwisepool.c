@@ -92,10 +92,12 @@ gst_heapwise_broker_mode_get_type (void)
   return type;
 }
 
-/* Reports a Heapwise error as the element's error: the message, then the remedy. */
+/* Reports a Heapwise error as the element's error: the message, then the remedy (when the
+ * error has one) and its stable number. */
 #define POST_HEAPWISE_ERROR(self, domain, code, what, error)                                   \
   GST_ELEMENT_ERROR (self, domain, code, ("%s: %s", what, heapwise_error_message (error)),     \
-      ("%s (Heapwise error %d)", heapwise_error_remedy (error), heapwise_error_code (error)))
+      ("%s%sHeapwise error %d", heapwise_error_remedy (error) ? heapwise_error_remedy (error) : "", \
+          heapwise_error_remedy (error) ? "; " : "", heapwise_error_code (error)))
 
 /* ------------------------------------------------------------------------------------------
  * Start and stop: the context, and who takes part
